@@ -1,0 +1,52 @@
+package io.distillab.core.importer;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.distillab.core.trajectory.Trajectory;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.util.function.Consumer;
+
+/** Chat JSONL: one {@code {model, task, trial, reward, messages}} object per line. */
+final class ChatJsonlImporter {
+    private ChatJsonlImporter() {
+    }
+
+    static int read(BufferedReader in, String file, String modelOverride, Consumer<Trajectory> sink) throws IOException {
+        int count = 0;
+        int lineNo = 0;
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+            lineNo++;
+            if (line.isBlank()) {
+                continue;
+            }
+            RecordContext ctx = new RecordContext(file, "line " + lineNo);
+            JsonNode rec;
+            try {
+                rec = Json.MAPPER.readTree(line);
+            } catch (JsonProcessingException e) {
+                throw new ImportException(file, "line " + lineNo, null, "not JSON: " + e.getOriginalMessage());
+            }
+            ctx.requiredObject(rec, "(record)");
+            String model = modelOverride;
+            if (model == null) {
+                JsonNode m = ctx.required(rec, "model", "model");
+                if (!m.isTextual()) {
+                    throw ctx.error("model", "expected a string, found " + RecordContext.describe(m));
+                }
+                model = m.textValue();
+            }
+            String task = ctx.requiredId(rec, "task", "task");
+            int trial = ctx.requiredInt(rec, "trial", "trial");
+            double reward = ctx.requiredNumber(rec, "reward", "reward");
+            JsonNode messages = ctx.requiredArray(rec, "messages", "messages");
+            TranscriptBuilder b = new TranscriptBuilder(ctx);
+            ChatMessages.read(messages, "messages", ctx, b);
+            sink.accept(b.build(model, task, trial, reward,
+                    TauBenchImporter.goldTools(rec.path("gold_actions"), "gold_actions", ctx),
+                    TranscriptBuilder.GENERIC));
+            count++;
+        }
+        return count;
+    }
+}

@@ -1,0 +1,89 @@
+package io.distillab.core.importer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/** Where a record sits in its file; turns field problems into {@link ImportException}s. */
+record RecordContext(String file, String record) {
+
+    ImportException error(String field, String problem) {
+        return new ImportException(file, record, field, problem);
+    }
+
+    JsonNode required(JsonNode parent, String name, String path) {
+        JsonNode v = parent.get(name);
+        if (v == null || v.isNull() || v.isMissingNode()) {
+            throw error(path, "missing");
+        }
+        return v;
+    }
+
+    JsonNode requiredArray(JsonNode parent, String name, String path) {
+        JsonNode v = required(parent, name, path);
+        if (!v.isArray()) {
+            throw error(path, "expected an array, found " + describe(v));
+        }
+        return v;
+    }
+
+    JsonNode requiredObject(JsonNode node, String path) {
+        if (node == null || !node.isObject()) {
+            throw error(path, "expected an object, found " + describe(node));
+        }
+        return node;
+    }
+
+    double requiredNumber(JsonNode parent, String name, String path) {
+        JsonNode v = required(parent, name, path);
+        if (!v.isNumber()) {
+            throw error(path, "expected a number, found " + describe(v));
+        }
+        return v.doubleValue();
+    }
+
+    int requiredInt(JsonNode parent, String name, String path) {
+        JsonNode v = required(parent, name, path);
+        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+            throw error(path, "expected an integer, found " + describe(v));
+        }
+        return v.intValue();
+    }
+
+    /** A task id: a string or an integer, returned as text. */
+    String requiredId(JsonNode parent, String name, String path) {
+        JsonNode v = required(parent, name, path);
+        if (v.isTextual()) {
+            return v.textValue();
+        }
+        if (v.isIntegralNumber()) {
+            return v.asText();
+        }
+        throw error(path, "expected a string or an integer, found " + describe(v));
+    }
+
+    /** Text content: absent or null gives null; a string is returned; anything else is an error. */
+    String optionalText(JsonNode parent, String name, String path) {
+        JsonNode v = parent.get(name);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isTextual()) {
+            throw error(path, "expected a string, found " + describe(v));
+        }
+        return v.textValue();
+    }
+
+    static String describe(JsonNode v) {
+        if (v == null || v.isMissingNode()) {
+            return "nothing";
+        }
+        return switch (v.getNodeType()) {
+            case ARRAY -> "an array";
+            case OBJECT -> "an object";
+            case STRING -> "a string";
+            case NUMBER -> "a number";
+            case BOOLEAN -> "a boolean";
+            case NULL -> "null";
+            default -> v.getNodeType().toString().toLowerCase();
+        };
+    }
+}
