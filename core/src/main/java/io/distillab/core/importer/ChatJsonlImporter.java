@@ -5,14 +5,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.distillab.core.trajectory.Trajectory;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.util.function.Consumer;
 
 /** Chat JSONL: one {@code {model, task, trial, reward, messages}} object per line. */
 final class ChatJsonlImporter {
     private ChatJsonlImporter() {
     }
 
-    static int read(BufferedReader in, String file, String modelOverride, Consumer<Trajectory> sink) throws IOException {
+    static int read(BufferedReader in, String file, String modelOverride, RecordSink sink) throws IOException {
         int count = 0;
         int lineNo = 0;
         for (String line = in.readLine(); line != null; line = in.readLine()) {
@@ -27,26 +26,31 @@ final class ChatJsonlImporter {
             } catch (JsonProcessingException e) {
                 throw new ImportException(file, "line " + lineNo, null, "not JSON: " + e.getOriginalMessage());
             }
-            ctx.requiredObject(rec, "(record)");
-            String model = modelOverride;
-            if (model == null) {
-                JsonNode m = ctx.required(rec, "model", "model");
-                if (!m.isTextual()) {
-                    throw ctx.error("model", "expected a string, found " + RecordContext.describe(m));
-                }
-                model = m.textValue();
-            }
-            String task = ctx.requiredId(rec, "task", "task");
-            int trial = ctx.requiredInt(rec, "trial", "trial");
-            double reward = ctx.requiredNumber(rec, "reward", "reward");
-            JsonNode messages = ctx.requiredArray(rec, "messages", "messages");
-            TranscriptBuilder b = new TranscriptBuilder(ctx);
-            ChatMessages.read(messages, "messages", ctx, b);
-            sink.accept(b.build(model, task, trial, reward,
-                    TauBenchImporter.goldTools(rec.path("gold_actions"), "gold_actions", ctx),
-                    TranscriptBuilder.GENERIC));
+            sink.accept(record(rec, ctx, modelOverride), rec);
             count++;
         }
         return count;
+    }
+
+    /** One chat record ({@code {model, task, trial, reward, messages[, gold_actions]}}). */
+    static Trajectory record(JsonNode rec, RecordContext ctx, String modelOverride) {
+        ctx.requiredObject(rec, "(record)");
+        String model = modelOverride;
+        if (model == null) {
+            JsonNode m = ctx.required(rec, "model", "model");
+            if (!m.isTextual()) {
+                throw ctx.error("model", "expected a string, found " + RecordContext.describe(m));
+            }
+            model = m.textValue();
+        }
+        String task = ctx.requiredId(rec, "task", "task");
+        int trial = ctx.requiredInt(rec, "trial", "trial");
+        double reward = ctx.requiredNumber(rec, "reward", "reward");
+        JsonNode messages = ctx.requiredArray(rec, "messages", "messages");
+        TranscriptBuilder b = new TranscriptBuilder(ctx);
+        ChatMessages.read(messages, "messages", ctx, b);
+        return b.build(model, task, trial, reward,
+                TauBenchImporter.goldTools(rec.path("gold_actions"), "gold_actions", ctx),
+                TranscriptBuilder.GENERIC);
     }
 }

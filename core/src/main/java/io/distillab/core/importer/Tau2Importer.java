@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Consumer;
 
 /**
  * tau2-bench results: an object whose {@code simulations[]} hold {@code task_id, trial, messages,
@@ -21,7 +20,7 @@ final class Tau2Importer {
     }
 
     static int read(JsonParser p, String file, String modelOverride, String modelFromName,
-                    Consumer<Trajectory> sink) throws IOException {
+                    RecordSink sink) throws IOException {
         if (p.nextToken() != JsonToken.START_OBJECT) {
             throw new ImportException(file, null, null,
                     "not a tau2-bench results file: expected a JSON object with 'simulations'");
@@ -49,7 +48,7 @@ final class Tau2Importer {
                     count = 0;
                     while (p.nextToken() == JsonToken.START_OBJECT) {
                         JsonNode sim = p.readValueAsTree();
-                        sink.accept(simulation(sim, new RecordContext(file, "simulation " + count), m, gold));
+                        sink.accept(simulation(sim, new RecordContext(file, "simulation " + count), m, gold), sim);
                         count++;
                     }
                     if (p.currentToken() != JsonToken.END_ARRAY) {

@@ -7,7 +7,6 @@ import io.distillab.core.trajectory.Trajectory;
 import java.io.IOException;
 import java.util.LinkedHashSet;
 import java.util.Set;
-import java.util.function.Consumer;
 
 /**
  * tau-bench results: a JSON list of {@code {task_id, trial, reward, traj, info.task.actions}},
@@ -17,7 +16,7 @@ final class TauBenchImporter {
     private TauBenchImporter() {
     }
 
-    static int read(JsonParser p, String file, String model, Consumer<Trajectory> sink) throws IOException {
+    static int read(JsonParser p, String file, String model, RecordSink sink) throws IOException {
         if (p.nextToken() != JsonToken.START_ARRAY) {
             throw new ImportException(file, null, null,
                     "not a tau-bench results file: expected a JSON list of records, found " + p.currentToken());
@@ -25,7 +24,7 @@ final class TauBenchImporter {
         int index = 0;
         while (p.nextToken() == JsonToken.START_OBJECT) {
             JsonNode rec = p.readValueAsTree();
-            sink.accept(record(rec, new RecordContext(file, "record " + index), model));
+            sink.accept(record(rec, new RecordContext(file, "record " + index), model), rec);
             index++;
         }
         if (p.currentToken() != JsonToken.END_ARRAY) {

@@ -1,6 +1,5 @@
 package io.distillab.core.importer;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.distillab.core.trajectory.Trajectory;
 import java.io.IOException;
@@ -35,8 +34,7 @@ final class ToolBenchImporter {
     };
 
     /** Returns the trajectory, or null when the file has no chosen path (to be counted as skipped). */
-    static Trajectory read(JsonParser p, String file, String model) throws IOException {
-        JsonNode root = p.readValueAsTree();
+    static Trajectory read(JsonNode root, String file, String model) {
         RecordContext ctx = new RecordContext(file, null);
         if (root == null || !root.isObject()) {
             throw new ImportException(file, null, null, "not a ToolBench answer file: expected a JSON object");

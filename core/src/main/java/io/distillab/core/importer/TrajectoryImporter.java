@@ -3,6 +3,7 @@ package io.distillab.core.importer;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.distillab.core.trajectory.Trajectory;
 import java.io.BufferedInputStream;
 import java.io.BufferedReader;
@@ -66,13 +67,19 @@ public final class TrajectoryImporter {
      */
     public static ImportReport importStream(InputStream raw, String name, TrajectoryFormat format,
                                             String modelOverride, Consumer<Trajectory> sink) {
+        return importRecords(raw, name, format, modelOverride, (t, rec) -> sink.accept(t));
+    }
+
+    /** Like {@link #importStream}, handing on each raw record too (to be stored beside the parsed calls). */
+    public static ImportReport importRecords(InputStream raw, String name, TrajectoryFormat format,
+                                             String modelOverride, RecordSink sink) {
         CountingStream in = new CountingStream(new BufferedInputStream(raw, 1 << 16));
         Set<String> models = new TreeSet<>();
         int[] handed = {0};
-        Consumer<Trajectory> counting = t -> {
+        RecordSink counting = (t, rec) -> {
             models.add(t.model());
             handed[0]++;
-            sink.accept(t);
+            sink.accept(t, rec);
         };
         List<String> skipped = new ArrayList<>();
         String fileName = Path.of(name).getFileName() == null ? name : Path.of(name).getFileName().toString();
@@ -91,12 +98,13 @@ public final class TrajectoryImporter {
                 }
                 case TOOLBENCH -> {
                     try (JsonParser p = Json.MAPPER.createParser(in)) {
-                        Trajectory t = ToolBenchImporter.read(p, name, modelOverride != null ? modelOverride
+                        JsonNode root = p.readValueAsTree();
+                        Trajectory t = ToolBenchImporter.read(root, name, modelOverride != null ? modelOverride
                                 : ModelNames.fromToolBenchFile(fileName));
                         if (t == null) {
                             skipped.add(name);
                         } else {
-                            counting.accept(t);
+                            counting.accept(t, root);
                         }
                     }
                 }
