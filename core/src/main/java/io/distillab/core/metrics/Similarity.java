@@ -42,6 +42,7 @@ public final class Similarity {
         if (nx == 0 || ny == 0) {
             return 0.0;
         }
-        return dot / (Math.sqrt(nx) * Math.sqrt(ny));
+        // parallel vectors can round to 1 + 2^-52; a cosine is at most 1
+        return Math.min(1.0, dot / (Math.sqrt(nx) * Math.sqrt(ny)));
     }
 }
