@@ -2,14 +2,19 @@ package io.distillab.judge;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
 
+import io.distillab.judge.support.JudgeTestProfile;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
+@TestProfile(JudgeTestProfile.class)
 class HealthTest {
     @Test
-    void healthIsUp() {
-        given().when().get("/q/health").then().statusCode(200).body("status", equalTo("UP"));
+    void healthIsUpWithTheDatabaseChecked() {
+        given().when().get("/q/health").then().statusCode(200).body("status", equalTo("UP"))
+                .body("checks.name", hasItem("Database connections health check"));
     }
 }

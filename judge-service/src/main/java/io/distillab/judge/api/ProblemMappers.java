@@ -1,0 +1,55 @@
+package io.distillab.judge.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import io.distillab.judge.judgment.JudgeUnavailableException;
+import jakarta.ws.rs.core.Response;
+import java.util.List;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/** Turns the service's failures into {@code application/problem+json} answers. */
+public class ProblemMappers {
+    private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
+
+    @ServerExceptionMapper
+    public Response invalidRequest(InvalidRequestException e) {
+        return Problem.invalid(e.violations()).toResponse();
+    }
+
+    /** Bodies that are not JSON, or whose fields have the wrong type or an unknown enum value. */
+    @ServerExceptionMapper
+    public Response unreadableBody(JsonProcessingException e) {
+        String field = e instanceof JsonMappingException m && !m.getPath().isEmpty() ? path(m.getPath()) : "body";
+        String message = e.getOriginalMessage();
+        return Problem.invalid(List.of(new FieldViolation(field, message == null ? "unreadable JSON" : message)))
+                .toResponse();
+    }
+
+    /** The LLM provider could not be asked (rate limits after retries, open circuit, timeouts). */
+    @ServerExceptionMapper
+    public Response judgeUnavailable(JudgeUnavailableException e) {
+        LOG.warnf("Judge unavailable: %s", e.getMessage());
+        return Response.status(Response.Status.SERVICE_UNAVAILABLE).type(Problem.MEDIA_TYPE)
+                .header("Retry-After", "30")
+                .entity(new Problem(Problem.TYPE_BASE + "judge-unavailable", "Judge unavailable", 503,
+                        e.getMessage(), null, null))
+                .build();
+    }
+
+    /** {@code items[3].messagesA} from Jackson's reference chain. */
+    static String path(List<JsonMappingException.Reference> refs) {
+        StringBuilder sb = new StringBuilder();
+        for (JsonMappingException.Reference ref : refs) {
+            if (ref.getFieldName() != null) {
+                if (sb.length() > 0) {
+                    sb.append('.');
+                }
+                sb.append(ref.getFieldName());
+            } else if (ref.getIndex() >= 0) {
+                sb.append('[').append(ref.getIndex()).append(']');
+            }
+        }
+        return sb.length() == 0 ? "body" : sb.toString();
+    }
+}

@@ -1,0 +1,74 @@
+package io.distillab.judge.cache;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.GeneratedValue;
+import jakarta.persistence.GenerationType;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.time.Instant;
+import java.util.Optional;
+import org.hibernate.annotations.ColumnTransformer;
+
+/** One stored judgment; the table is created by Flyway (V1__judgment_cache.sql). */
+@Entity
+@Table(name = "judgment")
+public class JudgmentEntity extends PanacheEntityBase {
+
+    @Id
+    @GeneratedValue(strategy = GenerationType.IDENTITY)
+    public Long id;
+
+    @Column(name = "cache_key", nullable = false, unique = true, length = 64)
+    public String cacheKey;
+
+    @Column(nullable = false)
+    public String kind;
+
+    @Column(name = "judge_name", nullable = false)
+    public String judgeName;
+
+    @Column(nullable = false)
+    public String provider;
+
+    @Column(nullable = false)
+    public String model;
+
+    /** JSON text in Java, jsonb in PostgreSQL (queryable there). */
+    @Column(nullable = false, columnDefinition = "jsonb")
+    @ColumnTransformer(write = "?::jsonb")
+    public String parameters;
+
+    @Column(name = "prompt_version", nullable = false)
+    public String promptVersion;
+
+    @Column(name = "configuration_key", nullable = false)
+    public String configurationKey;
+
+    @Column(name = "input_hash", nullable = false)
+    public String inputHash;
+
+    @Column(nullable = false)
+    public String status;
+
+    @Column(columnDefinition = "jsonb")
+    @ColumnTransformer(write = "?::jsonb")
+    public String answer;
+
+    public String error;
+
+    @Column(name = "latency_ms", nullable = false)
+    public long latencyMs;
+
+    @Column(name = "created_at", nullable = false)
+    public Instant createdAt;
+
+    public static Optional<JudgmentEntity> findByCacheKey(String cacheKey) {
+        return find("cacheKey", cacheKey).firstResultOptional();
+    }
+
+    public static long countByInputHash(String inputHash) {
+        return count("inputHash", inputHash);
+    }
+}

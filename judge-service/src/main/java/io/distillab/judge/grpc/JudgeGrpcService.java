@@ -1,0 +1,101 @@
+package io.distillab.judge.grpc;
+
+import io.distillab.judge.api.InvalidRequestException;
+import io.distillab.judge.batch.BatchRequest;
+import io.distillab.judge.batch.BatchRunner;
+import io.distillab.judge.grpc.v1.BatchLine;
+import io.distillab.judge.grpc.v1.EdgeBatchRequest;
+import io.distillab.judge.grpc.v1.EdgeRequest;
+import io.distillab.judge.grpc.v1.JudgeService;
+import io.distillab.judge.grpc.v1.Judgment;
+import io.distillab.judge.grpc.v1.RpsBatchRequest;
+import io.distillab.judge.grpc.v1.RpsRequest;
+import io.distillab.judge.grpc.v1.StageBatchRequest;
+import io.distillab.judge.grpc.v1.StageRequest;
+import io.distillab.judge.judgment.JudgeRequest;
+import io.distillab.judge.judgment.JudgeUnavailableException;
+import io.distillab.judge.judgment.JudgmentService;
+import io.grpc.Status;
+import io.quarkus.grpc.GrpcService;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import java.util.List;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/** The gRPC face of the pipeline the REST resources use (src/main/proto/judge.proto). */
+@GrpcService
+public class JudgeGrpcService implements JudgeService {
+    private final JudgmentService judgments;
+    private final BatchRunner batches;
+
+    public JudgeGrpcService(JudgmentService judgments, BatchRunner batches) {
+        this.judgments = judgments;
+        this.batches = batches;
+    }
+
+    @Override
+    @Blocking
+    public Uni<Judgment> annotateStage(StageRequest request) {
+        return unary(() -> ProtoMapping.request(request), judgments::annotateStage, ProtoMapping::stage);
+    }
+
+    @Override
+    @Blocking
+    public Uni<Judgment> scoreRps(RpsRequest request) {
+        return unary(() -> ProtoMapping.request(request), judgments::scoreRps, ProtoMapping::rps);
+    }
+
+    @Override
+    @Blocking
+    public Uni<Judgment> validateEdge(EdgeRequest request) {
+        return unary(() -> ProtoMapping.request(request), judgments::validateEdge, ProtoMapping::edge);
+    }
+
+    @Override
+    public Multi<BatchLine> annotateStageBatch(StageBatchRequest request) {
+        return batch(() -> request.getItemsList().stream().map(ProtoMapping::request).toList(),
+                judgments::annotateStage, ProtoMapping::stage);
+    }
+
+    @Override
+    public Multi<BatchLine> scoreRpsBatch(RpsBatchRequest request) {
+        return batch(() -> request.getItemsList().stream().map(ProtoMapping::request).toList(),
+                judgments::scoreRps, ProtoMapping::rps);
+    }
+
+    @Override
+    public Multi<BatchLine> validateEdgeBatch(EdgeBatchRequest request) {
+        return batch(() -> request.getItemsList().stream().map(ProtoMapping::request).toList(),
+                judgments::validateEdge, ProtoMapping::edge);
+    }
+
+    private <Q extends JudgeRequest, A> Uni<Judgment> unary(Supplier<Q> request,
+            Function<Q, io.distillab.judge.judgment.Judgment<A>> judge, BiConsumer<Judgment.Builder, A> answer) {
+        return Uni.createFrom().item(() -> {
+            Q q = request.get();
+            judgments.validate(q, "");
+            return ProtoMapping.reply(judge.apply(q).orUnavailable(), answer);
+        }).onFailure().transform(JudgeGrpcService::status);
+    }
+
+    private <Q extends JudgeRequest, A> Multi<BatchLine> batch(Supplier<List<Q>> items,
+            Function<Q, io.distillab.judge.judgment.Judgment<A>> judge, BiConsumer<Judgment.Builder, A> answer) {
+        return Multi.createFrom().deferred(() -> batches.run(new BatchRequest<>(items.get()), judge))
+                .map(line -> ProtoMapping.line(line, answer))
+                .onFailure().transform(JudgeGrpcService::status);
+    }
+
+    /** INVALID_ARGUMENT names the field; UNAVAILABLE when the judge could not be asked. */
+    private static Throwable status(Throwable t) {
+        if (t instanceof InvalidRequestException e) {
+            return Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
+        }
+        if (t instanceof JudgeUnavailableException e) {
+            return Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException();
+        }
+        return t;
+    }
+}

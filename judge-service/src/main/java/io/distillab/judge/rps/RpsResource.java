@@ -1,0 +1,60 @@
+package io.distillab.judge.rps;
+
+import io.distillab.judge.api.Problem;
+import io.distillab.judge.batch.BatchLine;
+import io.distillab.judge.batch.BatchRequest;
+import io.distillab.judge.batch.BatchRunner;
+import io.distillab.judge.judgment.Judgment;
+import io.distillab.judge.judgment.JudgmentService;
+import io.smallrye.mutiny.Multi;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestStreamElementType;
+import org.jboss.resteasy.reactive.common.util.RestMediaType;
+
+/** RPS scoring of stage-aligned message groups (SPEC section 5). */
+@Path("/api/v1/rps")
+@Tag(name = "rps")
+@Consumes(MediaType.APPLICATION_JSON)
+@APIResponse(responseCode = "400", description = "A field is missing or wrong; the problem names it "
+        + "(items[i].field in a batch)",
+        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+public class RpsResource {
+    private final JudgmentService judgments;
+    private final BatchRunner batches;
+
+    public RpsResource(JudgmentService judgments, BatchRunner batches) {
+        this.judgments = judgments;
+        this.batches = batches;
+    }
+
+    @POST
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Score two models' messages of one stage on Style, Structure and Alignment (1..5)")
+    @APIResponse(responseCode = "200", description = "Judged (status ok), or recorded as failed (status failed)")
+    @APIResponse(responseCode = "503", description = "The judge could not be asked; nothing was recorded",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public Judgment<RpsAnswer> score(RpsRequest request) {
+        judgments.validate(request, "");
+        return judgments.scoreRps(request).orUnavailable();
+    }
+
+    @POST
+    @Path("/batch")
+    @Produces(RestMediaType.APPLICATION_NDJSON)
+    @RestStreamElementType(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Score many stage-aligned message group pairs; one NDJSON line per item as each completes")
+    @APIResponse(responseCode = "200", description = "application/x-ndjson: one BatchLine per item, "
+            + "in completion order")
+    public Multi<BatchLine<RpsAnswer>> scoreBatch(BatchRequest<RpsRequest> batch) {
+        return batches.run(batch, judgments::scoreRps);
+    }
+}
