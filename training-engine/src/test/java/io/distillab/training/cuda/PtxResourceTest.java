@@ -1,0 +1,84 @@
+package io.distillab.training.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.distillab.training.loss.KernelPlan;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The committed PTX must have been compiled from the .cu in the tree: build-ptx.sh records
+ * the source's SHA-256 in each PTX header. After editing span_masked_loss.cu, run
+ * {@code training-engine/src/main/cuda/build-ptx.sh --commit} (needs nvcc) and commit the PTX.
+ */
+class PtxResourceTest {
+    private static final String KERNEL = "span_masked_loss";
+
+    private static Path sources() {
+        return Path.of(System.getProperty("distillab.cuda.sources", "src/main/cuda"));
+    }
+
+    private static Path committed() {
+        return Path.of(System.getProperty("distillab.cuda.committedPtx",
+                "src/main/resources/io/distillab/training/cuda"));
+    }
+
+    private static String currentSourceHash() throws Exception {
+        return PtxResource.sourceSha256(Files.readAllBytes(sources().resolve(KERNEL + ".cu")));
+    }
+
+    @Test
+    void committedPtxWasCompiledFromTheCurrentSource() throws Exception {
+        String hash = currentSourceHash();
+        for (PtxResource.Target target : PtxResource.Target.values()) {
+            Path file = committed().resolve(KERNEL + "." + target.suffix() + ".ptx");
+            PtxResource ptx = PtxResource.of(KERNEL, target, Files.readAllBytes(file));
+            assertEquals(KERNEL + ".cu", ptx.sourceFile(), file + " has no distillab-source header");
+            assertEquals(hash, ptx.sourceSha256(), file + " is stale: it was compiled from another version of "
+                    + KERNEL + ".cu; run src/main/cuda/build-ptx.sh --commit");
+        }
+    }
+
+    @Test
+    void packagedPtxMatchesTheSourceToo() throws Exception {
+        String hash = currentSourceHash();
+        for (PtxResource.Target target : PtxResource.Target.values()) {
+            assertEquals(hash, PtxResource.load(KERNEL, target).sourceSha256(), target.suffix());
+        }
+    }
+
+    @Test
+    void everyKernelThePlannerNamesIsInThePtxForItsTarget() throws Exception {
+        String sm90 = PtxResource.load(KERNEL, PtxResource.Target.SM_90).text();
+        String portable = PtxResource.load(KERNEL, PtxResource.Target.PORTABLE).text();
+        assertTrue(sm90.contains(".target sm_90"), "sm_90 PTX targets sm_90");
+        assertTrue(portable.contains(".target sm_75"), "portable PTX targets sm_75");
+        for (String precision : new String[] {"f32", "bf16"}) {
+            String prefix = ".entry span_masked_loss_" + precision + "_";
+            for (String text : new String[] {sm90, portable}) {
+                assertTrue(text.contains(prefix + "streaming("), prefix + "streaming");
+                assertTrue(text.contains(prefix + "cached_c1("), prefix + "cached_c1");
+            }
+            for (int cluster : KernelPlan.CLUSTERS) {
+                if (cluster > 1) {
+                    assertTrue(sm90.contains(prefix + "cached_c" + cluster + "("), "sm_90 has cluster " + cluster);
+                    assertFalse(portable.contains(prefix + "cached_c" + cluster + "("), "no clusters before sm_90");
+                }
+            }
+        }
+        assertNotNull(PtxResource.Target.forComputeCapability(90));
+        assertEquals(PtxResource.Target.SM_90, PtxResource.Target.forComputeCapability(100));
+        assertEquals(PtxResource.Target.PORTABLE, PtxResource.Target.forComputeCapability(89));
+    }
+
+    @Test
+    void sourceHashIgnoresCarriageReturns() {
+        assertEquals(PtxResource.sourceSha256("a\nb\n".getBytes()), PtxResource.sourceSha256("a\r\nb\r\n".getBytes()));
+        assertEquals("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+                PtxResource.sourceSha256(new byte[0]));
+    }
+}
