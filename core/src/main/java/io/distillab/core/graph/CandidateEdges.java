@@ -56,7 +56,7 @@ public final class CandidateEdges {
         for (int m = 0; m < before; m++) {
             Message msg = messages.get(m);
             if ((msg.role() == Role.SYSTEM || msg.role() == Role.USER) && msg.text() != null
-                    && msg.text().contains(v)) {
+                    && KnownText.contains(msg.text(), v)) {
                 return true;
             }
         }
