@@ -112,7 +112,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
         }
         UnaryOperator<io.distillab.core.trajectory.Trajectory> rename = splitTrials ? PopulationLoader::splitTrial
                 : UnaryOperator.identity();
-        PopulationLoader.Loaded loaded = PopulationLoader.load(inputs, classes, rename, quiet ? null : System.err);
+        PopulationLoader.Loaded loaded = PopulationLoader.load(inputs, classes, rename, quiet ? null : err());
         Population population = loaded.population();
         if (population.size() == 0) {
             throw new ParameterException(spec.commandLine(), "no trajectories in " + files);
@@ -124,8 +124,9 @@ public final class AnalyzeCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         AnalysisResult result = PairwiseAnalysis.run(population, options, progress());
         if (!quiet) {
-            System.err.printf("analysed %d models, %d pairs, %d trajectories in %.2f s%n", result.models().size(),
+            err().printf("analysed %d models, %d pairs, %d trajectories in %.2f s%n", result.models().size(),
                     result.pairs().size(), population.size(), (System.nanoTime() - t0) / 1e9);
+            err().flush();
         }
         DirectionalTest.Result dir = null;
         if (direction != null) {
@@ -153,7 +154,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
         if (json != null) {
             AtomicFiles.write(json, os -> AnalysisJson.write(result, extras, os));
             if (!quiet) {
-                System.err.println("wrote " + json);
+                err().println("wrote " + json);
             }
         }
         if (html != null) {
@@ -161,11 +162,16 @@ public final class AnalyzeCommand implements Callable<Integer> {
                     + " models");
             AtomicFiles.write(html, os -> os.write(page.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
             if (!quiet) {
-                System.err.println("wrote " + html);
+                err().println("wrote " + html);
             }
         }
         out.flush();
+        err().flush();
         return ExitCodes.OK;
+    }
+
+    private PrintWriter err() {
+        return spec.commandLine().getErr();
     }
 
     private ProgressListener progress() {
@@ -180,7 +186,8 @@ public final class AnalyzeCommand implements Callable<Integer> {
                 int tenth = done * 10 / total;
                 if (total >= 20 && tenth > lastTenth) {
                     lastTenth = tenth;
-                    System.err.printf("  pairs %d/%d%n", done, total);
+                    err().printf("  pairs %d/%d%n", done, total);
+                    err().flush();
                 }
             }
         };

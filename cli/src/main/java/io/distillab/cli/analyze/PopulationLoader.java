@@ -6,7 +6,7 @@ import io.distillab.core.importer.TrajectoryFormat;
 import io.distillab.core.importer.TrajectoryImporter;
 import io.distillab.core.tools.ToolClasses;
 import io.distillab.core.trajectory.Trajectory;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,10 +34,10 @@ public final class PopulationLoader {
 
     /**
      * @param rename applied to every trajectory before it joins (e.g. split trials into runs)
-     * @param log    progress lines go here (stderr for the CLI); null for none
+     * @param log    progress lines go here (the command's stderr); null for none
      */
     public static Loaded load(List<Input> inputs, ToolClasses classes, UnaryOperator<Trajectory> rename,
-                              PrintStream log) throws Exception {
+                              PrintWriter log) throws Exception {
         long t0 = System.nanoTime();
         Population population = new Population();
         int threads = Math.max(1, Math.min(inputs.size(), Runtime.getRuntime().availableProcessors()));
@@ -55,9 +55,12 @@ public final class PopulationLoader {
                             t -> population.add(rename.apply(t), classes));
                     if (log != null) {
                         double sec = (System.nanoTime() - s) / 1e9;
-                        log.printf("imported %s (%s): %d trajectories%s, %.1f MB in %.2f s%n", in.path(), r.format(),
-                                r.trajectories(), r.skipped().isEmpty() ? "" : ", " + r.skipped().size()
-                                        + " answer files without a chosen path skipped", r.bytes() / 1e6, sec);
+                        synchronized (log) {
+                            log.printf("imported %s (%s): %d trajectories%s, %.1f MB in %.2f s%n", in.path(),
+                                    r.format(), r.trajectories(), r.skipped().isEmpty() ? "" : ", " + r.skipped().size()
+                                            + " answer files without a chosen path skipped", r.bytes() / 1e6, sec);
+                            log.flush();
+                        }
                     }
                     return r;
                 }));
