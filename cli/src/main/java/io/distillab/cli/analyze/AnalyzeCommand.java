@@ -271,7 +271,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
                     f(s.sSeq()), f(s.sDep())));
             if (r.options().ged()) {
                 line.append(String.format(Locale.ROOT, " %7s %5s", f(s.ged()),
-                        Boolean.TRUE.equals(p.gedExact()) ? "yes" : "bound"));
+                        s.ged() == null ? "-" : Boolean.TRUE.equals(p.gedExact()) ? "yes" : "bound"));
             }
             if (ci && p.ci() != null && p.ci().get("ags") != null) {
                 double[] iv = p.ci().get("ags");

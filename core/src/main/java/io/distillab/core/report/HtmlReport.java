@@ -61,8 +61,8 @@ public final class HtmlReport {
         int size = label + n * cell;
         h.append("<figure class=\"heatmap\"><figcaption>").append(esc(caption)).append("</figcaption>");
         h.append("<svg id=\"heatmap-").append(metric).append("\" data-metric=\"").append(metric)
-                .append("\" data-models=\"").append(esc(String.join("|", models))).append("\" width=\"").append(size + 10)
-                .append("\" height=\"").append(size + 10).append("\" role=\"img\" aria-label=\"")
+                .append("\" data-models=\"").append(esc(String.join("|", models))).append("\" width=\"").append(size + 60)
+                .append("\" height=\"").append(size + 40).append("\" role=\"img\" aria-label=\"")
                 .append(esc(caption)).append(" matrix\">");
         for (int i = 0; i < n; i++) {
             int y = label + i * cell + cell / 2 + 4;
@@ -86,13 +86,33 @@ public final class HtmlReport {
                         .append("</title></rect>");
                 if (cell >= 30) {
                     h.append("<text class=\"value\" x=\"").append(x + cell / 2).append("\" y=\"").append(y + cell / 2 + 4)
-                            .append("\" text-anchor=\"middle\" fill=\"").append(v != null && v > 0.6 ? "#fff" : "#222")
+                            .append("\" text-anchor=\"middle\" style=\"fill:").append(textColor(v))
                             .append("\">").append(v == null ? "–" : String.format(Locale.ROOT, "%.2f", v)).append("</text>");
                 }
                 h.append("</g>");
             }
         }
+        legend(h, label, n * cell);
         h.append("</svg></figure>");
+    }
+
+    /** A colour bar under the matrix: 0 to 1 in the cells' scale. */
+    private static void legend(StringBuilder h, int x0, int width) {
+        int steps = 20;
+        int y = x0 + width; // the matrix is square: its bottom edge is at label + n * cell
+        h.append("<g class=\"legend\">");
+        for (int i = 0; i < steps; i++) {
+            h.append("<rect x=\"").append(x0 + i * width / steps).append("\" y=\"").append(y + 8)
+                    .append("\" width=\"").append(width / steps + 1).append("\" height=\"8\" fill=\"")
+                    .append(color((i + 0.5) / steps)).append("\"/>");
+        }
+        h.append("<text x=\"").append(x0).append("\" y=\"").append(y + 28).append("\">0</text><text x=\"")
+                .append(x0 + width).append("\" y=\"").append(y + 28).append("\" text-anchor=\"end\">1</text></g>");
+    }
+
+    /** Light text on the dark end of the scale, dark text on the light end. */
+    private static String textColor(Double v) {
+        return v != null && v > 0.45 ? "#fff" : "#222";
     }
 
     private static void features(StringBuilder h, AnalysisResult r) {
@@ -144,7 +164,8 @@ public final class HtmlReport {
                     .append(cell(s.sDep())).append("</td>");
             if (r.options().ged()) {
                 h.append("<td>").append(cell(s.ged())).append("</td><td>")
-                        .append(Boolean.TRUE.equals(p.gedExact()) ? "yes" : "bound").append("</td>");
+                        .append(s.ged() == null ? "–" : Boolean.TRUE.equals(p.gedExact()) ? "exact" : "bound")
+                        .append("</td>");
             }
             h.append("</tr>");
         }
@@ -173,7 +194,7 @@ public final class HtmlReport {
     }
 
     private static String fmt(double v) {
-        return String.format(Locale.ROOT, "%.6g", v);
+        return String.format(Locale.ROOT, "%.4g", v);
     }
 
     public static String esc(String s) {
