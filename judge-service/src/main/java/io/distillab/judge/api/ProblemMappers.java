@@ -2,7 +2,9 @@ package io.distillab.judge.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import io.distillab.judge.judgment.JudgeUnavailableException;
+import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
 import org.jboss.logging.Logger;
@@ -15,6 +17,21 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response invalidRequest(InvalidRequestException e) {
         return Problem.invalid(e.violations()).toResponse();
+    }
+
+    /** Fields of the wrong type (Quarkus would answer its own 400 without naming them). */
+    @ServerExceptionMapper
+    public Response mismatchedInput(MismatchedInputException e) {
+        return unreadableBody(e);
+    }
+
+    /** Quarkus wraps the other body-reading failures (not JSON, unknown enum value) in a 400. */
+    @ServerExceptionMapper
+    public Response webApplication(WebApplicationException e) {
+        if (e.getCause() instanceof JsonProcessingException json) {
+            return unreadableBody(json);
+        }
+        return e.getResponse();
     }
 
     /** Bodies that are not JSON, or whose fields have the wrong type or an unknown enum value. */
