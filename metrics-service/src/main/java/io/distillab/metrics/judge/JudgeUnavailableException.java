@@ -1,0 +1,10 @@
+package io.distillab.metrics.judge;
+
+import io.distillab.metrics.queue.AnalysisFailedException;
+
+/** judge-service could not be asked (unreachable, timing out, or its own judge down). */
+public class JudgeUnavailableException extends AnalysisFailedException {
+    public JudgeUnavailableException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,78 @@
+package io.distillab.metrics.problem;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import io.distillab.core.importer.ImportException;
+import jakarta.ws.rs.NotFoundException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import java.util.List;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/** Turns the service's failures into {@code application/problem+json} answers. */
+public class ProblemMappers {
+
+    @ServerExceptionMapper
+    public Response problem(ProblemException e) {
+        return e.problem().toResponse();
+    }
+
+    /** A bad record in an upload: nothing of the file was stored (the import's transaction rolled back). */
+    @ServerExceptionMapper
+    public Response badRecord(ImportException e) {
+        return new Problem(Problem.TYPE_BASE + "invalid-record", "Invalid record", 400,
+                e.getMessage() + " (nothing of this file was stored)", e.field(), e.file(), e.record()).toResponse();
+    }
+
+    /** Bodies that are not JSON, or whose fields have the wrong type. */
+    @ServerExceptionMapper
+    public Response unreadableBody(JsonProcessingException e) {
+        String field = e instanceof JsonMappingException m && !m.getPath().isEmpty() ? path(m.getPath()) : "body";
+        String message = e.getOriginalMessage();
+        return Problem.of(400, "invalid-request", "Invalid request",
+                field + ": " + (message == null ? "unreadable JSON" : message), field).toResponse();
+    }
+
+    /** Quarkus maps these two itself (plain JSON); registered here so that they answer problems too. */
+    @ServerExceptionMapper
+    public Response notJson(com.fasterxml.jackson.core.JsonParseException e) {
+        return unreadableBody(e);
+    }
+
+    @ServerExceptionMapper
+    public Response mismatchedInput(com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+        return unreadableBody(e);
+    }
+
+    @ServerExceptionMapper
+    public Response notFound(NotFoundException e) {
+        return Problem.of(404, "not-found", "Not found", e.getMessage(), null).toResponse();
+    }
+
+    /** Other JAX-RS refusals (415, 405, 406 ...) keep their status, in the problem format. */
+    @ServerExceptionMapper
+    public Response webApplication(WebApplicationException e) {
+        int status = e.getResponse().getStatus();
+        if (e.getResponse().hasEntity()) {
+            return e.getResponse();
+        }
+        return Problem.of(status, "http-" + status, e.getResponse().getStatusInfo().getReasonPhrase(), e.getMessage(),
+                null).toResponse();
+    }
+
+    /** {@code models[3]} or {@code weights} from Jackson's reference chain. */
+    static String path(List<JsonMappingException.Reference> refs) {
+        StringBuilder sb = new StringBuilder();
+        for (JsonMappingException.Reference ref : refs) {
+            if (ref.getFieldName() != null) {
+                if (sb.length() > 0) {
+                    sb.append('.');
+                }
+                sb.append(ref.getFieldName());
+            } else if (ref.getIndex() >= 0) {
+                sb.append('[').append(ref.getIndex()).append(']');
+            }
+        }
+        return sb.length() == 0 ? "body" : sb.toString();
+    }
+}

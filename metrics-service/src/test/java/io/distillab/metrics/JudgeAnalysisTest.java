@@ -1,0 +1,160 @@
+package io.distillab.metrics;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.distillab.core.analysis.AnalysisOptions;
+import io.distillab.core.analysis.AnalysisResult;
+import io.distillab.core.analysis.PairwiseAnalysis;
+import io.distillab.core.analysis.Population;
+import io.distillab.core.graph.ActionGraph;
+import io.distillab.core.graph.CandidateEdge;
+import io.distillab.core.graph.CandidateEdges;
+import io.distillab.core.importer.TrajectoryFormat;
+import io.distillab.core.importer.TrajectoryImporter;
+import io.distillab.core.report.AnalysisJson;
+import io.distillab.core.tools.ToolClasses;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.path.json.JsonPath;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/** RPS and validated edges through the judge client, and what happens when the judge is gone. */
+@QuarkusTest
+@TestProfile(MetricsTestProfile.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class JudgeAnalysisTest {
+    private static TestJudgeServer judge;
+
+    @BeforeAll
+    static void startJudge() throws Exception {
+        judge = new TestJudgeServer(MetricsTestProfile.judgePort());
+    }
+
+    @AfterAll
+    static void stopJudge() {
+        if (judge != null) {
+            judge.close();
+        }
+    }
+
+    /** m1 runs t1 twice and t2 once, m2 runs each once; assistant texts are "stage: words". */
+    static long chatDataset(Path dir) throws Exception {
+        String lines = String.join("\n",
+                run("m1", "t1", 0, "authentication: who are you", "execution: done it"),
+                run("m1", "t1", 1, "authentication: who are you again", "notification: bye"),
+                run("m2", "t1", 0, "authentication: your id please", "notification: goodbye", "no stage here"),
+                run("m1", "t2", 0, "verification: checking"),
+                run("m2", "t2", 0, "verification: checked", "verification: all good")) + "\n";
+        Path file = dir.resolve("runs.jsonl");
+        Files.writeString(file, lines, StandardCharsets.UTF_8);
+        long id = TestData.newDataset("rps");
+        TestData.upload(id, file, "chat-jsonl", null);
+        return id;
+    }
+
+    private static String run(String model, String task, int trial, String... assistantTexts) {
+        ObjectNode rec = InProcess.JSON.createObjectNode();
+        rec.put("model", model).put("task", task).put("trial", trial).put("reward", 1.0);
+        ArrayNode msgs = rec.putArray("messages");
+        msgs.addObject().put("role", "user").put("content", "help me with " + task);
+        for (String t : assistantTexts) {
+            msgs.addObject().put("role", "assistant").put("content", t);
+            msgs.addObject().put("role", "user").put("content", "ok");
+        }
+        return rec.toString();
+    }
+
+    @Test
+    @Order(1)
+    void rpsFollowsSpecSectionFive(@TempDir Path dir) throws Exception {
+        long dataset = chatDataset(dir);
+        long id = TestData.submit(Map.of("dataset", dataset, "rps", true));
+        JsonPath v = TestData.await(id, Duration.ofMinutes(1));
+        assertEquals("done", v.getString("status"), v.prettify());
+        JsonNode pairs = InProcess.JSON.readTree(TestData.result(id)).get("pairs");
+        Map<String, JsonNode> byPair = new java.util.HashMap<>();
+        pairs.forEach(p -> byPair.put(p.get("a").asText() + "|" + p.get("b").asText(), p.get("rps")));
+        // (m1, m2): cells (t1, authentication) = mean(11/3, 11/3), (t1, notification) = 11/3,
+        // (t2, verification) = (3 + 3 + 4) / 3; RPS = the mean of the three cells
+        assertEquals(32.0 / 9, byPair.get("m1|m2").asDouble(), 1e-12);
+        // (m1, m1): t1's two trials share authentication, one message each: (2 + 5 + 4) / 3
+        assertEquals(11.0 / 3, byPair.get("m1|m1").asDouble(), 1e-12);
+        // (m2, m2): one trial per task, no trial pair
+        assertTrue(byPair.get("m2|m2").isNull());
+        assertTrue(judge.batches.get() >= 2);
+    }
+
+    @Test
+    @Order(2)
+    void validatedEdgesKeepWhatTheJudgeConfirmed() throws Exception {
+        long dataset = TestData.newDataset("validated");
+        TestData.upload(dataset, TestData.tauBench(), "tau-bench", null);
+        long id = TestData.submit(Map.of("dataset", dataset, "edges", "validated", "ged", true));
+        long splitId = TestData.submit(Map.of("dataset", dataset, "splitTrials", true, "edges", "validated"));
+        assertEquals("done", TestData.await(id, Duration.ofMinutes(3)).getString("status"));
+        assertEquals("done", TestData.await(splitId, Duration.ofMinutes(3)).getString("status"));
+
+        Population population = new Population();
+        Population split = new Population();
+        int[] rejected = {0};
+        TrajectoryImporter.importPath(TestData.tauBench(), TrajectoryFormat.TAU_BENCH, null, t -> {
+            List<CandidateEdge> kept = CandidateEdges.of(t).stream().filter(e -> TestJudgeServer.genuine(e.value()))
+                    .toList();
+            rejected[0] += CandidateEdges.of(t).size() - kept.size();
+            population.add(t, ActionGraph.of(t, ToolClasses.defaults(), kept));
+            var s = t.withModel(t.model() + "/trial-" + t.trial());
+            split.add(s, ActionGraph.of(s, ToolClasses.defaults(), kept));
+        });
+        assertTrue(rejected[0] > 0, "the rule must reject some candidate edges for this test to mean anything");
+        assertEquals(expected(population, AnalysisOptions.defaults().withGed(true)),
+                InProcess.JSON.readTree(TestData.result(id)));
+        JsonNode splitResult = InProcess.JSON.readTree(TestData.result(splitId));
+        assertEquals(expected(split, AnalysisOptions.defaults()), splitResult);
+    }
+
+    private static JsonNode expected(Population p, AnalysisOptions o) throws Exception {
+        AnalysisResult r = PairwiseAnalysis.run(p, o);
+        JsonNode json = InProcess.JSON.readTree(AnalysisJson.toJson(r));
+        json.path("pairs").forEach(x -> ((ObjectNode) x).putNull("rps"));
+        return json;
+    }
+
+    @Test
+    @Order(3)
+    void withTheJudgeGoneAnAnalysisThatNeedsItFailsWithAClearReasonAndOthersGoOn(@TempDir Path dir)
+            throws Exception {
+        long dataset = chatDataset(dir);
+        long withCalls = TestData.newDataset("judge-gone");
+        TestData.upload(withCalls, TestData.tauBench(), "tau-bench", null);
+        judge.close();
+        long rps = TestData.submit(Map.of("dataset", dataset, "rps", true));
+        long validated = TestData.submit(Map.of("dataset", withCalls, "edges", "validated"));
+        long plain = TestData.submit(Map.of("dataset", dataset));
+        JsonPath r = TestData.await(rps, Duration.ofMinutes(2));
+        assertEquals("failed", r.getString("status"));
+        assertTrue(r.getString("error").contains("judge-service at http://localhost:" + MetricsTestProfile.judgePort()
+                + " is unreachable"), r.getString("error"));
+        assertEquals("failed", TestData.await(validated, Duration.ofMinutes(2)).getString("status"));
+        assertEquals("done", TestData.await(plain, Duration.ofMinutes(1)).getString("status"));
+        given().when().get("/api/v1/analyses/" + rps + "/result").then().statusCode(409)
+                .contentType("application/problem+json").body("detail", containsString("unreachable"));
+    }
+}
