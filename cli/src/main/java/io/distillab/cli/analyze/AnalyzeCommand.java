@@ -2,6 +2,8 @@ package io.distillab.cli.analyze;
 
 import io.distillab.cli.AtomicFiles;
 import io.distillab.cli.ExitCodes;
+import io.distillab.cli.server.RemoteAnalysis;
+import io.distillab.cli.server.ResultJson;
 import io.distillab.core.analysis.AnalysisOptions;
 import io.distillab.core.analysis.AnalysisResult;
 import io.distillab.core.analysis.DirectionalTest;
@@ -96,6 +98,10 @@ public final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "No progress lines on stderr.")
     boolean quiet;
 
+    @Option(names = "--server", paramLabel = "URL",
+            description = "Run on metrics-service at URL: upload the files to a new dataset there, analyse there.")
+    java.net.URI server;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -106,6 +112,12 @@ public final class AnalyzeCommand implements Callable<Integer> {
         }
         TrajectoryFormat fmt = format == null ? null : parseFormat();
         ToolClasses classes = toolClasses == null ? ToolClasses.defaults() : ToolClasses.fromFile(toolClasses);
+        if (server != null) {
+            ResultJson.Parsed remote = new RemoteAnalysis(server, quiet ? null : err()).run(new RemoteAnalysis.Request(
+                    files, fmt, models, options, reference, splitTrials, toolClasses, direction,
+                    families == null ? null : readFamilies()));
+            return emit(out, remote.result(), remote.directional(), remote.families(), remote.json());
+        }
         List<PopulationLoader.Input> inputs = new ArrayList<>();
         for (int i = 0; i < files.size(); i++) {
             inputs.add(new PopulationLoader.Input(files.get(i), fmt, models.isEmpty() ? null : models.get(i)));
@@ -143,6 +155,12 @@ public final class AnalyzeCommand implements Callable<Integer> {
                     direction.get(3));
         }
         Map<String, FamilyView.Row> fam = families == null ? null : FamilyView.of(result, readFamilies());
+        return emit(out, result, dir, fam, null);
+    }
+
+    /** Prints the table and views and writes the JSON and HTML; {@code serverJson} is written verbatim when set. */
+    private Integer emit(PrintWriter out, AnalysisResult result, DirectionalTest.Result dir,
+                         Map<String, FamilyView.Row> fam, String serverJson) throws IOException {
         printTable(out, result);
         if (dir != null) {
             printDirection(out, dir);
@@ -152,7 +170,11 @@ public final class AnalyzeCommand implements Callable<Integer> {
         }
         AnalysisJson.Extras extras = new AnalysisJson.Extras(dir, fam);
         if (json != null) {
-            AtomicFiles.write(json, os -> AnalysisJson.write(result, extras, os));
+            if (serverJson != null) {
+                AtomicFiles.write(json, os -> os.write(serverJson.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            } else {
+                AtomicFiles.write(json, os -> AnalysisJson.write(result, extras, os));
+            }
             if (!quiet) {
                 err().println("wrote " + json);
             }
