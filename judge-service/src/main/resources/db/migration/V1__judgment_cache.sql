@@ -1,8 +1,11 @@
 -- The judgment cache: every judge answer with its provenance (SPEC section 5). One row per
 -- (judge configuration, prompt version, kind, input); the service never asks a judge for an
 -- input that has a row under its configuration.
+-- Ids come 50 at a time (Hibernate's pooled sequence), so that inserts can be batched.
+create sequence judgment_id_seq increment by 50;
+
 create table judgment (
-    id                bigserial    primary key,
+    id                bigint       primary key,
     -- sha256(configuration_key, prompt_version, kind, input_hash): what a lookup asks for
     cache_key         varchar(64)  not null unique,
     kind              varchar(16)  not null,   -- stage | rps | edge

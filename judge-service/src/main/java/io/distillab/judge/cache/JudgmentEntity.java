@@ -6,9 +6,11 @@ import jakarta.persistence.Entity;
 import jakarta.persistence.GeneratedValue;
 import jakarta.persistence.GenerationType;
 import jakarta.persistence.Id;
+import jakarta.persistence.SequenceGenerator;
 import jakarta.persistence.Table;
 import java.time.Instant;
-import java.util.Optional;
+import java.util.Collection;
+import java.util.List;
 import org.hibernate.annotations.ColumnTransformer;
 
 /** One stored judgment; the table is created by Flyway (V1__judgment_cache.sql). */
@@ -16,8 +18,10 @@ import org.hibernate.annotations.ColumnTransformer;
 @Table(name = "judgment")
 public class JudgmentEntity extends PanacheEntityBase {
 
+    /** From a sequence, 50 ids per round trip, so that grouped inserts can be JDBC-batched. */
     @Id
-    @GeneratedValue(strategy = GenerationType.IDENTITY)
+    @SequenceGenerator(name = "judgment_id", sequenceName = "judgment_id_seq", allocationSize = 50)
+    @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "judgment_id")
     public Long id;
 
     @Column(name = "cache_key", nullable = false, unique = true, length = 64)
@@ -64,11 +68,7 @@ public class JudgmentEntity extends PanacheEntityBase {
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
 
-    public static Optional<JudgmentEntity> findByCacheKey(String cacheKey) {
-        return find("cacheKey", cacheKey).firstResultOptional();
-    }
-
-    public static long countByInputHash(String inputHash) {
-        return count("inputHash", inputHash);
+    public static List<JudgmentEntity> findByCacheKeys(Collection<String> cacheKeys) {
+        return list("cacheKey in ?1", cacheKeys);
     }
 }
