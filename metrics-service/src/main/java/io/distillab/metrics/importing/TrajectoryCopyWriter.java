@@ -27,11 +27,12 @@ import org.postgresql.copy.CopyManager;
  * driver's CopyManager, a batch at a time, on the import's connection (so inside its transaction).
  * Before each batch the batch's new model and task names get their rows: a COPY cannot be
  * interleaved with other statements, and building an ORM entity per record would cost more than
- * the COPY itself.
+ * the COPY itself. The COPY of a batch runs on a second thread while the request thread parses
+ * the next one (PostgreSQL and the parser each keep a core busy); one batch is in flight at a time.
  */
 final class TrajectoryCopyWriter implements AutoCloseable {
     /** Flush after this many bytes of row text: large enough to amortise a round trip, small for the heap. */
-    private static final int BATCH_BYTES = 8 << 20;
+    private static final int BATCH_BYTES = 4 << 20;
     private static final String COPY = "COPY trajectory (dataset_id, upload_id, model_id, task_id, trial, reward, "
             + "call_count, raw_record, calls) FROM STDIN";
     private static final ObjectWriter RAW = new ObjectMapper().writer();
@@ -45,6 +46,13 @@ final class TrajectoryCopyWriter implements AutoCloseable {
     private final List<Pending> pending = new ArrayList<>();
     private final ByteArrayOutputStream rows = new ByteArrayOutputStream(BATCH_BYTES + (1 << 20));
     private final StringBuilder line = new StringBuilder(1 << 16);
+    private final java.util.concurrent.ExecutorService copier = java.util.concurrent.Executors.newSingleThreadExecutor(
+            r -> {
+                Thread t = new Thread(r, "import-copy");
+                t.setDaemon(true);
+                return t;
+            });
+    private java.util.concurrent.Future<?> inFlight;
 
     /** A row whose model and task ids are not known yet: its text starts after the two id columns. */
     private record Pending(String model, String task, int offset, int length) {
@@ -78,32 +86,56 @@ final class TrajectoryCopyWriter implements AutoCloseable {
         }
     }
 
-    /** Sends the buffered rows. */
+    /** Hands the buffered rows to the COPY thread (after the previous batch is in). */
     void flush() {
         if (pending.isEmpty()) {
             return;
         }
+        awaitInFlight(); // the connection must be idle for the id statements
+        byte[] batch;
         try {
             resolveIds();
             byte[] body = rows.toByteArray();
-            ByteArrayOutputStream batch = new ByteArrayOutputStream(body.length + pending.size() * 48);
-            String prefix = datasetId + "\t" + uploadId + "\t";
-            byte[] prefixBytes = prefix.getBytes(StandardCharsets.US_ASCII);
+            ByteArrayOutputStream b = new ByteArrayOutputStream(body.length + pending.size() * 48);
+            byte[] prefix = (datasetId + "\t" + uploadId + "\t").getBytes(StandardCharsets.US_ASCII);
             for (Pending p : pending) {
-                batch.write(prefixBytes, 0, prefixBytes.length);
+                b.write(prefix, 0, prefix.length);
                 byte[] ids = (modelIds.get(p.model()) + "\t" + taskIds.get(p.task()) + "\t")
                         .getBytes(StandardCharsets.US_ASCII);
-                batch.write(ids, 0, ids.length);
-                batch.write(body, p.offset(), p.length());
+                b.write(ids, 0, ids.length);
+                b.write(body, p.offset(), p.length());
             }
-            copy.copyIn(COPY, new java.io.ByteArrayInputStream(batch.toByteArray()), 1 << 16);
+            batch = b.toByteArray();
         } catch (SQLException e) {
             throw new IllegalStateException("storing trajectories failed: " + e.getMessage(), e);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
         pending.clear();
         rows.reset();
+        inFlight = copier.submit(() -> {
+            copy.copyIn(COPY, new java.io.ByteArrayInputStream(batch), 1 << 16);
+            return null;
+        });
+    }
+
+    /** Waits until the batch in flight is stored; its failure is the import's. */
+    void awaitInFlight() {
+        if (inFlight == null) {
+            return;
+        }
+        try {
+            inFlight.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("import interrupted", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) {
+                throw new UncheckedIOException(io);
+            }
+            throw new IllegalStateException("storing trajectories failed: " + c.getMessage(), c);
+        } finally {
+            inFlight = null;
+        }
     }
 
     private void resolveIds() throws SQLException {
@@ -159,9 +191,17 @@ final class TrajectoryCopyWriter implements AutoCloseable {
         }
     }
 
+    /** Stops the COPY thread; a batch still in flight (an import failing) is waited for, not leaked. */
     @Override
     public void close() {
-        pending.clear();
-        rows.reset();
+        try {
+            awaitInFlight();
+        } catch (RuntimeException ignored) {
+            // the import is failing already; its transaction rolls back
+        } finally {
+            copier.shutdownNow();
+            pending.clear();
+            rows.reset();
+        }
     }
 }

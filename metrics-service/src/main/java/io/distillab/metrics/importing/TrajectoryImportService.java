@@ -47,6 +47,7 @@ public class TrajectoryImportService {
                 try (TrajectoryCopyWriter writer = new TrajectoryCopyWriter(c, datasetId, uploadId)) {
                     report = TrajectoryImporter.importRecords(body, fileName, format, model, writer::add);
                     writer.flush();
+                    writer.awaitInFlight();
                 }
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 OffsetDateTime created = finishUpload(c, uploadId, report, seconds);
