@@ -37,8 +37,8 @@ CREATE TABLE upload (
 
 -- raw_record is the record as it came in (its source format); calls is the parsed trajectory as one
 -- canonical chat record (core's CanonicalRecord), which analyses read back without the importers.
--- Both are text, not jsonb: they are written far more often than they are queried, and jsonb's
--- parse on insert would halve import throughput (cast to jsonb to query them ad hoc).
+-- Both are text, not jsonb: they are written far more often than they are queried, and text skips
+-- a second JSON parse on insert (cast to jsonb to query them ad hoc).
 CREATE TABLE trajectory (
     id         BIGSERIAL PRIMARY KEY,
     dataset_id BIGINT NOT NULL REFERENCES dataset (id) ON DELETE CASCADE,
