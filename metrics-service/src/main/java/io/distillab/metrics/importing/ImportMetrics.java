@@ -10,6 +10,7 @@ import jakarta.enterprise.context.ApplicationScoped;
  * bytes/s across uploads), the throughput of each upload, and rejected uploads.
  */
 @ApplicationScoped
+@io.quarkus.runtime.Startup // registered at start, so that the meters read 0 before the first upload
 public class ImportMetrics {
     private final Counter bytes;
     private final Counter uploads;
