@@ -107,8 +107,9 @@ public final class EmbeddedPostgresConfigSourceFactory implements ConfigSourceFa
         /**
          * Empty on purpose: Quarkus, while it builds the application, walks every source's
          * names and reads the values of runtime properties it finds to record them; listing the
-         * datasource properties here would start PostgreSQL during the build and bake its
-         * random port into the application. Values are still answered by name.
+         * datasource properties here starts PostgreSQL during the build (seen). Values are still
+         * answered by name; Quarkus's datasource mapping does not ask for the username that way,
+         * hence the user inside the JDBC URL.
          */
         @Override
         public Set<String> getPropertyNames() {

@@ -71,8 +71,9 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         }
     }
 
+    /** The URL names the user too: it works even where only the URL is read. */
     public String jdbcUrl() {
-        return "jdbc:postgresql://localhost:" + postgres.getPort() + "/" + DATABASE;
+        return "jdbc:postgresql://localhost:" + postgres.getPort() + "/" + DATABASE + "?user=" + SUPERUSER;
     }
 
     public int port() {
