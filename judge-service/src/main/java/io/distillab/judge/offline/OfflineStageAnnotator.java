@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  * the stage with the highest
  * <pre>
  * score(stage) = cos(embedding(message), centroid of the stage's prototypes)
- *              + 0.05 * min(number of the stage's cue phrases in the message, 3)
+ *              + 0.08 * min(number of the stage's cue phrases in the message, 3)
  * </pre>
  * (ties go to the stage listed first). The embedding carries the meaning; the cues, matched as
  * whole words in any case, tip the balance on the words that define a stage ("confirm", "user
@@ -24,47 +24,53 @@ import java.util.regex.Pattern;
  */
 final class OfflineStageAnnotator {
     static final String VERSION = "offline-stage-v1";
-    static final double CUE_WEIGHT = 0.05;
+    static final double CUE_WEIGHT = 0.08;
     static final int CUE_CAP = 3;
 
     private static final Map<Stage, List<String>> PROTOTYPES = new EnumMap<>(Map.of(
             Stage.AUTHENTICATION, List.of(
-                    "Could you please provide your user ID so I can verify your identity?",
-                    "To get started, I need your email address and zip code to authenticate you.",
-                    "Thank you, I have located your profile and verified your identity.",
+                    "Could you please provide your user ID so I can look up your reservation?",
+                    "To get started, I need your email address and zip code to verify your identity.",
+                    "Could you please provide your user ID and the reservation ID?",
                     "Before I can help, please tell me your first and last name and your user id."),
             Stage.INFORMATION_RETRIEVAL, List.of(
-                    "Let me look up the details of your reservation.",
-                    "Here are the details of your order: two items, shipped to your address on file.",
-                    "I found the following available flights from New York to Seattle on that date.",
-                    "According to our policy, basic economy tickets cannot be modified."),
+                    "Here are the details of your reservation: the flights, the passengers and the payment method.",
+                    "I found the following available flights from New York to Seattle on that date: HAT001 at 08:00 "
+                            + "for $120 and HAT002 at 12:00 for $140.",
+                    "According to our policy, basic economy tickets cannot be modified or refunded.",
+                    "Let me look up the details of your order."),
             Stage.EXECUTION, List.of(
                     "I will now proceed to cancel your reservation.",
-                    "I'm updating the passenger information on your booking now.",
-                    "Which payment method would you like to use for the new flight?",
-                    "Let me process the exchange of the items in your order."),
+                    "To book the new flight, I need the passenger names, their dates of birth and the payment method "
+                            + "you would like to use.",
+                    "Let me process the exchange of the items in your order.",
+                    "I'm updating the passenger information on your booking now."),
             Stage.VERIFICATION, List.of(
                     "Please confirm that you want to proceed with these changes (yes/no).",
-                    "Just to confirm: you would like to cancel the whole order and get a refund to your card?",
-                    "Here is a summary of the new booking. Is everything correct before I proceed?",
-                    "Do you want me to go ahead with the modification?"),
+                    "Here is a summary of the new booking: flight HAT001 on May 20 in economy, $120 charged to your "
+                            + "credit card. Would you like me to proceed?",
+                    "Just to confirm: you would like to cancel the whole reservation and get a refund to your card?",
+                    "The total cost of the upgrade is $368. Would you like to proceed using your credit card?"),
             Stage.NOTIFICATION, List.of(
-                    "Your reservation has been successfully cancelled, and the refund will arrive in 5 to 7 business days.",
-                    "The baggage update is complete. Is there anything else I can help you with?",
-                    "Your order has been exchanged successfully; you will receive an email confirmation.",
-                    "You're all set. Have a great trip!")));
+                    "Your reservation has been successfully cancelled, and the refund will arrive in 5 to 7 business "
+                            + "days.",
+                    "The flight change is complete; the price difference was charged to your gift card.",
+                    "Your order has been exchanged successfully and you will receive an email confirmation.",
+                    "You're welcome! If you need anything else, feel free to reach out. Have a great day!")));
 
     private static final Map<Stage, List<String>> CUES = new EnumMap<>(Map.of(
-            Stage.AUTHENTICATION, List.of("user id", "verify your identity", "authenticate", "email",
-                    "zip code", "postal code", "date of birth", "your name", "locate your"),
-            Stage.INFORMATION_RETRIEVAL, List.of("here are", "here is", "details", "found", "available",
+            Stage.AUTHENTICATION, List.of("user id", "verify your identity", "authenticate", "email address",
+                    "zip code", "postal code", "your name", "locate your"),
+            Stage.INFORMATION_RETRIEVAL, List.of("here are", "here is", "details", "i found", "available",
                     "the following", "let me check", "look up", "according to", "policy"),
-            Stage.EXECUTION, List.of("i will now", "i'll now", "proceeding", "processing", "updating",
-                    "cancelling", "canceling", "booking the", "payment method", "let me process"),
+            Stage.EXECUTION, List.of("i will now", "i'll now", "proceeding", "processing", "i'll proceed",
+                    "let me proceed", "payment method", "passenger details", "let me process"),
             Stage.VERIFICATION, List.of("confirm", "is that correct", "is this correct", "would you like to proceed",
-                    "yes/no", "do you want me to", "shall i", "please review", "double-check", "before i proceed"),
+                    "would you like me to proceed", "do you want me to", "shall i", "should i proceed", "yes/no",
+                    "before i proceed"),
             Stage.NOTIFICATION, List.of("successfully", "has been", "have been", "is now", "you will receive",
-                    "refund will", "anything else", "all set", "have a great", "have a nice")));
+                    "you're welcome", "feel free to reach out", "anything else", "have a great day",
+                    "have a wonderful day")));
 
     private final SentenceEmbedder embedder;
     private final Map<Stage, float[]> centroids = new EnumMap<>(Stage.class);
