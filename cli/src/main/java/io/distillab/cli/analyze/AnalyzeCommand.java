@@ -2,6 +2,7 @@ package io.distillab.cli.analyze;
 
 import io.distillab.cli.AtomicFiles;
 import io.distillab.cli.ExitCodes;
+import io.distillab.cli.TrajectoryFiles;
 import io.distillab.cli.server.RemoteAnalysis;
 import io.distillab.cli.server.ResultJson;
 import io.distillab.core.analysis.AnalysisOptions;
@@ -28,6 +29,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.UnaryOperator;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -42,16 +44,8 @@ public final class AnalyzeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(arity = "1..*", paramLabel = "FILE", description = "Trajectory files (a folder for ToolBench answer files).")
-    List<Path> files;
-
-    @Option(names = "--format", paramLabel = "FORMAT",
-            description = "tau-bench, tau2, toolbench or chat-jsonl (default: detected per file).")
-    String format;
-
-    @Option(names = "--model", paramLabel = "NAME",
-            description = "Model name of each FILE, once per FILE in order (default: from the file).")
-    List<String> models = new ArrayList<>();
+    @Mixin
+    TrajectoryFiles input;
 
     @Option(names = "--reference", paramLabel = "MODEL", description = "Print each model against this one.")
     String reference;
@@ -106,28 +100,24 @@ public final class AnalyzeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         AnalysisOptions options = options();
-        if (!models.isEmpty() && models.size() != files.size()) {
-            throw new ParameterException(spec.commandLine(), "--model is given " + models.size()
-                    + " times for " + files.size() + " files: give it once per FILE, in order");
-        }
-        TrajectoryFormat fmt = format == null ? null : parseFormat();
+        TrajectoryFormat fmt = input.format();
         ToolClasses classes = toolClasses == null ? ToolClasses.defaults() : ToolClasses.fromFile(toolClasses);
         if (server != null) {
             ResultJson.Parsed remote = new RemoteAnalysis(server, quiet ? null : err()).run(new RemoteAnalysis.Request(
-                    files, fmt, models, options, reference, splitTrials, toolClasses, direction,
+                    input.files, fmt, input.models, options, reference, splitTrials, toolClasses, direction,
                     families == null ? null : readFamilies()));
             return emit(out, remote.result(), remote.directional(), remote.families(), remote.json());
         }
         List<PopulationLoader.Input> inputs = new ArrayList<>();
-        for (int i = 0; i < files.size(); i++) {
-            inputs.add(new PopulationLoader.Input(files.get(i), fmt, models.isEmpty() ? null : models.get(i)));
+        for (int i = 0; i < input.files.size(); i++) {
+            inputs.add(new PopulationLoader.Input(input.files.get(i), fmt, input.model(i)));
         }
         UnaryOperator<io.distillab.core.trajectory.Trajectory> rename = splitTrials ? PopulationLoader::splitTrial
                 : UnaryOperator.identity();
         PopulationLoader.Loaded loaded = PopulationLoader.load(inputs, classes, rename, quiet ? null : err());
         Population population = loaded.population();
         if (population.size() == 0) {
-            throw new ParameterException(spec.commandLine(), "no trajectories in " + files);
+            throw new ParameterException(spec.commandLine(), "no trajectories in " + input.files);
         }
         if (reference != null && !population.models().contains(reference)) {
             throw new ParameterException(spec.commandLine(), "--reference " + reference + " names no model; models: "
@@ -231,14 +221,6 @@ public final class AnalyzeCommand implements Callable<Integer> {
             o = o.withBootstrap(bootstrap, seed);
         }
         return o;
-    }
-
-    private TrajectoryFormat parseFormat() {
-        try {
-            return TrajectoryFormat.fromName(format);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), "--format: " + e.getMessage());
-        }
     }
 
     private Map<String, String> readFamilies() throws IOException {
