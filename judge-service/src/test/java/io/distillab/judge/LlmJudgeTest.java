@@ -18,6 +18,7 @@ import io.distillab.judge.support.CapturedLogs;
 import io.distillab.judge.support.InjectOpenAiStub;
 import io.distillab.judge.support.JudgeTestProfile;
 import io.distillab.judge.support.OpenAiStub;
+import io.distillab.judge.support.Requests;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.smallrye.faulttolerance.api.CircuitBreakerMaintenance;
@@ -160,6 +161,22 @@ class LlmJudgeTest {
         String prompt = openAi.requests("MKEDGE1").get(0).getBodyAsString();
         assertTrue(prompt.contains("get_reservation_details"), "the target call is in the prompt");
         assertTrue(prompt.contains("Cancel my latest trip."), "the messages before it are in the prompt");
+    }
+
+    @Test
+    void inABatchAProviderErrorIsALineWithStatusErrorAndTheRestGoesOn() {
+        openAi.answer("mk-batch-ok", RPS_ANSWER);
+        openAi.fail("mk-batch-401", 401);
+        List<JsonNode> lines = Requests.batch("/api/v1/rps", List.of(rpsFor("mk-batch-ok"), rpsFor("mk-batch-401")));
+        assertEquals(2, lines.size());
+        for (JsonNode line : lines) {
+            String status = line.at("/judgment/status").textValue();
+            assertEquals(line.get("index").intValue() == 0 ? "ok" : "error", status, line.toString());
+        }
+        // The error was not recorded: the same batch asks for the failed item again, and only for it.
+        Requests.batch("/api/v1/rps", List.of(rpsFor("mk-batch-ok"), rpsFor("mk-batch-401")));
+        assertEquals(1, openAi.count("mk-batch-ok"));
+        assertEquals(2, openAi.count("mk-batch-401"));
     }
 
     @Test
