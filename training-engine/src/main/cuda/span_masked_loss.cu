@@ -14,13 +14,15 @@
 // instruction; the natural-log quantities come back by a single multiply with ln 2.
 //
 // Two kernel shapes share the code below:
-//   * cached (CL blocks per row, CL in {1, 2, 4, 8, 16}): each block copies its slice of the row
-//     (z and, for a dense teacher, u) from global memory into shared memory once, reduces its
-//     slice to softmax statistics, exchanges them with the other blocks of its thread-block
-//     cluster through distributed shared memory (sm_90), and writes the gradient from shared
-//     memory. Global traffic is the floor: z and u read once, the gradient written once.
-//   * streaming (one block per row): for rows too long for shared memory, and for GPUs before
-//     sm_90 with long rows. The gradient sweep reads the row a second time (mostly from L2).
+//   * streaming (one block per row; the default): sweep 1 keeps online softmax statistics of the
+//     row, sweep 2 reads the row again (from HBM at these sizes: 20 bytes per float32 element
+//     moved against the 12-byte floor) and writes the gradient.
+//   * cached (CL blocks per row, CL in {1, 2, 4, 8, 16}): each block keeps its slice of the row in
+//     shared memory, reduces it to softmax statistics, exchanges them with the other blocks of
+//     its thread-block cluster through distributed shared memory (sm_90), and writes the
+//     gradient from shared memory: global traffic is the floor. On an H200 it measured slower
+//     than streaming at every size tried (its per-block fixed costs are not hidden with two or
+//     three blocks per SM; training-engine/gpu/results), so it is chosen only on request.
 // Both sweeps move 16 bytes per access (4 float32 or 8 bfloat16 values, a "group"); groups are
 // aligned in absolute address, so a row that starts mid-group (V not a multiple of the group)
 // still uses 16-byte accesses, masks the lanes outside its range, and stores partial groups
@@ -39,6 +41,14 @@ namespace cg = cooperative_groups;
 #define LN2 0.6931471805599453f
 
 typedef unsigned short bf16_bits;
+
+// 2^x in one MUFU instruction (max relative error about 2^-22; results below 2^-126 flush to 0,
+// far under what the 1e-5 tolerance can see). exp2f without fast-math adds range handling.
+__device__ __forceinline__ float fast_exp2(float x) {
+    float y;
+    asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x));
+    return y;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Element types: a 16-byte group unpacks to VEC floats and packs back.
@@ -108,7 +118,7 @@ __device__ __forceinline__ Softmax softmax_empty() { return {-INFINITY, 0.f}; }
 
 __device__ __forceinline__ float rescale_factor(float from_max, float to_max) {
     // from_max == -inf (nothing accumulated yet) must give 0, never exp2(nan).
-    return from_max == -INFINITY ? 0.f : exp2f(from_max - to_max);
+    return from_max == -INFINITY ? 0.f : fast_exp2(from_max - to_max);
 }
 
 __device__ __forceinline__ Softmax softmax_merge(Softmax x, Softmax y) {
@@ -194,10 +204,15 @@ __device__ __forceinline__ RowPlan plan_row(int row, int vocab, const int* label
 
 // Scales from logits to base-2 logits.
 struct Scales {
-    float a;   // log2(e) / T, for z/T and u/T
-    float b;   // log2(e), for z
-    bool same; // T == 1: a and b are the same distribution, computed once
+    float a;     // log2(e) / T, for z/T and u/T
+    float b;     // log2(e), for z
+    bool same;   // T == 1: a and b are the same distribution, computed once
+    bool square; // T == 2: b = 2a exactly (scaling by 2 is exact), so 2^(b - 2M) = (2^(a - M))^2
 };
+
+__device__ __forceinline__ Scales scales_for(float temperature) {
+    return {LOG2E / temperature, LOG2E, temperature == 1.f, temperature == 2.f};
+}
 
 // Adds a group of base-2 logits to a running summary: the group's maximum first, so the sum is
 // rescaled at most once per group and each element costs one exp2. Masked lanes are -inf.
@@ -211,7 +226,7 @@ __device__ __forceinline__ void softmax_add_group(Softmax& d, const float (&x)[V
         d.m = gmax;
     }
 #pragma unroll
-    for (int e = 0; e < VEC; e++) d.s += exp2f(x[e] - d.m);
+    for (int e = 0; e < VEC; e++) d.s += fast_exp2(x[e] - d.m);
 }
 
 // Accumulates one group of VEC values into the thread's statistics. Lanes outside
@@ -228,8 +243,29 @@ __device__ __forceinline__ void accumulate_group(RowStats& st, const float (&z)[
         valid[e] = idx >= lo && idx < hi;
         a[e] = valid[e] ? z[e] * sc.a : -INFINITY;
     }
-    if (plan.kl || (plan.ce && sc.same)) softmax_add_group<VEC>(st.a, a);
-    if (plan.ce && !sc.same) {
+    if (plan.kl && plan.ce && sc.square) {
+        // T = 2: b = 2a, so the summary of b is that of a with the maximum doubled and every
+        // term squared; no exponentials of its own.
+        float gmax = -INFINITY;
+#pragma unroll
+        for (int e = 0; e < VEC; e++) gmax = fmaxf(gmax, a[e]);
+        if (gmax > st.a.m) {
+            const float f = rescale_factor(st.a.m, gmax);
+            st.a.s *= f;
+            st.b.s *= f * f;
+            st.a.m = gmax;
+            st.b.m = 2.f * gmax;
+        }
+#pragma unroll
+        for (int e = 0; e < VEC; e++) {
+            const float w = fast_exp2(a[e] - st.a.m);
+            st.a.s += w;
+            st.b.s += w * w;
+        }
+    } else if (plan.kl || (plan.ce && sc.same)) {
+        softmax_add_group<VEC>(st.a, a);
+    }
+    if (plan.ce && !sc.same && !(plan.kl && sc.square)) {
         float b[VEC];
 #pragma unroll
         for (int e = 0; e < VEC; e++) b[e] = valid[e] ? z[e] * sc.b : -INFINITY;
@@ -252,7 +288,7 @@ __device__ __forceinline__ void accumulate_group(RowStats& st, const float (&z)[
         }
 #pragma unroll
         for (int e = 0; e < VEC; e++) {
-            float w = valid[e] ? exp2f(c[e] - st.c.m) : 0.f;
+            float w = valid[e] ? fast_exp2(c[e] - st.c.m) : 0.f;
             st.c.s += w;
             st.cross += valid[e] ? w * (c[e] - a[e]) : 0.f;
         }
@@ -277,7 +313,7 @@ __device__ void accumulate_sparse_teacher(RowStats& st, const E* student, const 
             st.cross *= f;
             st.c.m = c;
         }
-        float w = exp2f(c - st.c.m);
+        float w = fast_exp2(c - st.c.m);
         st.c.s += w;
         st.cross += w * (c - a);
     }
@@ -285,7 +321,8 @@ __device__ void accumulate_sparse_teacher(RowStats& st, const E* student, const 
 
 // Final per-row quantities, from the merged statistics.
 struct RowFinal {
-    float la, lb, lc;  // base-2 log-sum-exp of a, b, c
+    float la, lb, lc;   // base-2 log-sum-exp of a, b, c
+    float square_scale; // T == 2: s = q^2 * 2^(2 LA - LB)
 };
 
 __device__ __forceinline__ RowFinal finish(const RowStats& st, Scales sc) {
@@ -293,6 +330,7 @@ __device__ __forceinline__ RowFinal finish(const RowStats& st, Scales sc) {
     f.la = st.a.m + log2f(st.a.s);
     f.lb = sc.same ? f.la : st.b.m + log2f(st.b.s);
     f.lc = st.c.m + log2f(st.c.s);
+    f.square_scale = sc.square ? fast_exp2(2.f * f.la - f.lb) : 0.f;
     return f;
 }
 
@@ -321,31 +359,24 @@ __device__ __forceinline__ float grad_value(float z, float p, long long vocab_in
                                             const RowFinal& f, Scales sc) {
     float g = 0.f;
     float q = 0.f;
-    if (plan.kl || (plan.ce && sc.same)) q = exp2f(fmaf(z, sc.a, -f.la));
+    if (plan.kl || (plan.ce && sc.same)) q = fast_exp2(fmaf(z, sc.a, -f.la));
     if (plan.kl) g = plan.coef_kl * (q - p);
     if (plan.ce) {
-        float s = sc.same ? q : exp2f(fmaf(z, sc.b, -f.lb));
+        float s = sc.same ? q : (sc.square && plan.kl) ? q * q * f.square_scale : fast_exp2(fmaf(z, sc.b, -f.lb));
         g += plan.coef_ce * (s - (vocab_index == plan.label ? 1.f : 0.f));
     }
     return g;
 }
 
-// Gradient for one group; full groups are one 16-byte store, partial groups lane by lane.
+// Stores one group of the gradient: a full group is one 16-byte streaming store (the gradient
+// is not read again by this kernel), a partial group lane by lane.
 template <typename E>
-__device__ __forceinline__ void write_grad_group(E* grad, long long g, const float (&z)[Group<E>::VEC],
-                                                 const float (&u)[Group<E>::VEC], long long lo, long long hi,
-                                                 const RowPlan& plan, const RowFinal& f, Scales sc,
-                                                 bool dense_teacher) {
+__device__ __forceinline__ void store_group(E* grad, long long g, const float (&out)[Group<E>::VEC], long long lo,
+                                            long long hi) {
     constexpr int VEC = Group<E>::VEC;
     long long first = g * VEC;
-    float out[VEC];
-#pragma unroll
-    for (int e = 0; e < VEC; e++) {
-        float p = (plan.kl && dense_teacher) ? exp2f(fmaf(u[e], sc.a, -f.lc)) : 0.f;
-        out[e] = grad_value(z[e], p, first + e - plan.start, plan, f, sc);
-    }
     if (first >= lo && first + VEC <= hi) {
-        reinterpret_cast<uint4*>(grad)[g] = Group<E>::pack(out);
+        __stcs(reinterpret_cast<uint4*>(grad) + g, Group<E>::pack(out));
     } else {
 #pragma unroll
         for (int e = 0; e < VEC; e++)
@@ -366,40 +397,69 @@ __device__ void fix_sparse_support(E* grad, const E* student, const int* topk_in
         long long idx = plan.start + topk_index[slot];
         if (idx < lo || idx >= hi) continue;
         float logp = topk_logp[slot];
-        float p = logp == -INFINITY ? 0.f : exp2f(fmaf(logp, sc.a, -f.lc));
+        float p = logp == -INFINITY ? 0.f : fast_exp2(fmaf(logp, sc.a, -f.lc));
         float z = Group<E>::load(student + idx);
         Group<E>::store(grad + idx, grad_value(z, p, idx - plan.start, plan, f, sc));
     }
 }
 
-__device__ __forceinline__ void zero_range(float* grad, long long lo, long long hi) {
-    for (long long i = lo + threadIdx.x; i < hi; i += THREADS) grad[i] = 0.f;
-}
-__device__ __forceinline__ void zero_range(bf16_bits* grad, long long lo, long long hi) {
-    for (long long i = lo + threadIdx.x; i < hi; i += THREADS) grad[i] = 0;
-}
-
-// Asynchronous 16-byte copy global -> shared (sm_80+): many copies in flight per thread, no
-// registers held while they travel. Older GPUs copy through registers.
-__device__ __forceinline__ void copy_group_async(uint4* dst_shared, const uint4* src_global) {
-#if __CUDA_ARCH__ >= 800
-    unsigned int dst = (unsigned int)__cvta_generic_to_shared(dst_shared);
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(dst), "l"(src_global));
-#else
-    *dst_shared = *src_global;
-#endif
+// A masked row's gradient is zero: 16-byte stores for whole groups.
+template <typename E>
+__device__ void zero_range(E* grad, long long lo, long long hi) {
+    constexpr int VEC = Group<E>::VEC;
+    float zeros[VEC];
+#pragma unroll
+    for (int e = 0; e < VEC; e++) zeros[e] = 0.f;
+    for (long long g = lo / VEC + threadIdx.x; g < (hi + VEC - 1) / VEC; g += THREADS) store_group<E>(grad, g, zeros, lo, hi);
 }
 
-__device__ __forceinline__ void wait_async_copies() {
-#if __CUDA_ARCH__ >= 800
-    asm volatile("cp.async.commit_group;\ncp.async.wait_group 0;\n" ::: "memory");
-#endif
+// A group's VEC floats in shared memory, as VEC/4 float4 accesses (conflict-free).
+template <int VEC>
+__device__ __forceinline__ void store_floats(float4* dst, const float (&x)[VEC]) {
+#pragma unroll
+    for (int k = 0; k < VEC / 4; k++) dst[k] = make_float4(x[4 * k], x[4 * k + 1], x[4 * k + 2], x[4 * k + 3]);
+}
+
+template <int VEC>
+__device__ __forceinline__ void load_floats(const float4* src, float (&x)[VEC]) {
+#pragma unroll
+    for (int k = 0; k < VEC / 4; k++) {
+        float4 v = src[k];
+        x[4 * k] = v.x; x[4 * k + 1] = v.y; x[4 * k + 2] = v.z; x[4 * k + 3] = v.w;
+    }
+}
+
+// Block-wide maximum of two values; every thread gets both.
+__device__ float2 block_max2(float x, float y, float2* slots) {
+    for (int offset = 16; offset > 0; offset >>= 1) {
+        x = fmaxf(x, __shfl_xor_sync(0xffffffffu, x, offset));
+        y = fmaxf(y, __shfl_xor_sync(0xffffffffu, y, offset));
+    }
+    if ((threadIdx.x & 31) == 0) slots[threadIdx.x >> 5] = make_float2(x, y);
+    __syncthreads();
+    float2 r = slots[0];
+    for (int w = 1; w < WARPS; w++) r = make_float2(fmaxf(r.x, slots[w].x), fmaxf(r.y, slots[w].y));
+    return r;
 }
 
 // ---------------------------------------------------------------------------------------------
-// Cached kernel: CL blocks per row, each holding its slice of the row in shared memory.
-// slice_elems (a multiple of VEC) is the row length each block covers; the shared buffers hold
-// slice_elems/VEC + 1 groups per tensor (+1: a slice that starts mid-group spans one more).
+// Cached kernel: CL blocks per row (a thread-block cluster when CL > 1), each holding its slice
+// of the row in shared memory as float32. slice_elems (a multiple of VEC) is the row length each
+// block covers; a shared buffer holds slice_elems/VEC + 1 groups (+1: a slice may start mid-group).
+//
+//   load     global -> registers -> shared (z, and u for a dense teacher), 4 groups in flight per
+//            thread and tensor; each thread tracks the maximum of what it loaded
+//   pass 1   with the block's maxima M known, replace every value by its exponential relative to
+//            M, in place: slot 0 holds 2^(a - Ma) (2^(b - Mb) for a CE-only row), slot 1
+//            2^(c - Mc), and slot 2 2^(b - Mb) when T is neither 1 nor 2; sum them, and the
+//            cross term, into the block's summary
+//   exchange merge the CL summaries through distributed shared memory (sm_90)
+//   pass 2   dL/dz from the stored exponentials times one per-row factor, e.g.
+//            q = 2^(a - LA) = slot0 * 2^(Ma - LA): no exponentials in this pass
+// Every thread touches only its own groups (i = threadIdx.x mod THREADS) in every phase, so the
+// phases need no barrier beyond those of the reductions.
+
+#define LOAD_BATCH 4
 
 template <typename E, int CL>
 __device__ void span_masked_loss_cached(const E* __restrict__ student, const E* __restrict__ teacher,
@@ -409,7 +469,8 @@ __device__ void span_masked_loss_cached(const E* __restrict__ student, const E* 
                                         float* __restrict__ row_kl, float* __restrict__ row_ce,
                                         int vocab, float temperature, int slice_elems) {
     constexpr int VEC = Group<E>::VEC;
-    extern __shared__ uint4 smem[];
+    extern __shared__ float4 smem[];
+    __shared__ float2 max_slots[WARPS];
     __shared__ RowStats warp_slots[WARPS];
     __shared__ RowStats block_stats;
     __shared__ RowStats row_stats;
@@ -417,41 +478,119 @@ __device__ void span_masked_loss_cached(const E* __restrict__ student, const E* 
     const int row = blockIdx.x / CL;
     const int rank = blockIdx.x % CL;  // == cluster block rank for a 1-D cluster of CL blocks
     const bool dense_teacher = teacher != nullptr;
-    const Scales sc = {LOG2E / temperature, LOG2E, temperature == 1.f};
+    const Scales sc = scales_for(temperature);
     const RowPlan plan = plan_row(row, vocab, labels, spans, coef);
 
     const long long lo = plan.start + min((long long)rank * slice_elems, (long long)vocab);
     const long long hi = plan.start + min((long long)(rank + 1) * slice_elems, (long long)vocab);
     const long long g0 = lo / VEC;
-    const long long g1 = (hi + VEC - 1) / VEC;
-    const int groups = hi > lo ? (int)(g1 - g0) : 0;
-    const int capacity = slice_elems / VEC + 1;
-    uint4* sz = smem;
-    uint4* su = smem + capacity;
+    const int groups = hi > lo ? (int)((hi + VEC - 1) / VEC - g0) : 0;
+    constexpr int F4 = VEC / 4;                               // float4s per group
+    const int capacity = (slice_elems / VEC + 1) * F4;        // float4s per slot
+    float4* slot0 = smem;
+    float4* slot1 = smem + capacity;
+    float4* slot2 = smem + (dense_teacher ? 2 : 1) * capacity;
 
     if (!plan.kl && !plan.ce) {  // masked row (e.g. observations): zero gradient, no reads
         zero_range(grad, lo, hi);
         if (rank == 0 && threadIdx.x == 0) { row_kl[row] = 0.f; row_ce[row] = 0.f; }
         return;
     }
-
-    const uint4* zg = reinterpret_cast<const uint4*>(student);
-    const uint4* ug = reinterpret_cast<const uint4*>(teacher);
     const bool load_teacher = plan.kl && dense_teacher;
-    for (int i = threadIdx.x; i < groups; i += THREADS) {
-        copy_group_async(sz + i, zg + g0 + i);
-        if (load_teacher) copy_group_async(su + i, ug + g0 + i);
-    }
-    wait_async_copies();  // each thread reads back only the groups it copied itself
 
-    RowStats st = stats_empty();
-    float z[VEC], u[VEC];
+    // Load. Lanes outside [lo, hi) become -inf, whose exponential is 0.
+    const uint4* zg = reinterpret_cast<const uint4*>(student) + g0;
+    const uint4* ug = reinterpret_cast<const uint4*>(teacher) + g0;
+    float zmax = -INFINITY, umax = -INFINITY;
+    for (int base = threadIdx.x; base < groups; base += THREADS * LOAD_BATCH) {
+        uint4 zw[LOAD_BATCH], uw[LOAD_BATCH];
 #pragma unroll
-    for (int e = 0; e < VEC; e++) u[e] = 0.f;
-    for (int i = threadIdx.x; i < groups; i += THREADS) {
-        Group<E>::unpack(sz[i], z);
-        if (load_teacher) Group<E>::unpack(su[i], u);
-        accumulate_group<VEC>(st, z, u, (g0 + i) * VEC, lo, hi, plan, dense_teacher, sc);
+        for (int k = 0; k < LOAD_BATCH; k++) {
+            int i = base + k * THREADS;
+            if (i < groups) {
+                zw[k] = __ldcs(zg + i);
+                if (load_teacher) uw[k] = __ldcs(ug + i);
+            }
+        }
+#pragma unroll
+        for (int k = 0; k < LOAD_BATCH; k++) {
+            int i = base + k * THREADS;
+            if (i >= groups) break;
+            long long first = (g0 + i) * VEC;
+            float x[VEC];
+            Group<E>::unpack(zw[k], x);
+#pragma unroll
+            for (int e = 0; e < VEC; e++) {
+                if (first + e < lo || first + e >= hi) x[e] = -INFINITY;
+                zmax = fmaxf(zmax, x[e]);
+            }
+            store_floats<VEC>(slot0 + i * F4, x);
+            if (load_teacher) {
+                Group<E>::unpack(uw[k], x);
+#pragma unroll
+                for (int e = 0; e < VEC; e++) {
+                    if (first + e < lo || first + e >= hi) x[e] = -INFINITY;
+                    umax = fmaxf(umax, x[e]);
+                }
+                store_floats<VEC>(slot1 + i * F4, x);
+            }
+        }
+    }
+    const float2 maxima = block_max2(zmax, umax, max_slots);
+    // Block maxima of the base-2 logits (T > 0 keeps the order; max(z) * s is max(z * s) exactly).
+    // A slice with no elements has max -inf; its sums stay 0 and its summary is empty.
+    const float ma = maxima.x * sc.a, mb = maxima.x * sc.b, mc = maxima.y * sc.a;
+    const float m0 = plan.kl ? ma : mb;  // what slot 0 is relative to
+    const float s0 = plan.kl ? sc.a : sc.b;
+
+    // Pass 1: exponentials in place, and their sums.
+    float sum0 = 0.f, sum_b = 0.f, sum_c = 0.f, cross = 0.f;
+    if (groups > 0) {
+        for (int i = threadIdx.x; i < groups; i += THREADS) {
+            float z[VEC], u[VEC], e0[VEC], eb[VEC];
+            load_floats<VEC>(slot0 + i * F4, z);
+            if (load_teacher) load_floats<VEC>(slot1 + i * F4, u);
+#pragma unroll
+            for (int e = 0; e < VEC; e++) {
+                const bool valid = z[e] != -INFINITY;
+                const float x0 = z[e] * s0;
+                e0[e] = valid ? fast_exp2(x0 - m0) : 0.f;
+                sum0 += e0[e];
+                if (plan.ce && plan.kl) {
+                    if (sc.same) {
+                        sum_b += e0[e];
+                    } else if (sc.square) {
+                        sum_b += e0[e] * e0[e];
+                    } else {
+                        eb[e] = valid ? fast_exp2(fmaf(z[e], sc.b, -mb)) : 0.f;
+                        sum_b += eb[e];
+                    }
+                }
+                if (load_teacher) {
+                    const float c = u[e] * sc.a;
+                    u[e] = valid ? fast_exp2(c - mc) : 0.f;
+                    sum_c += u[e];
+                    cross += valid ? u[e] * (c - x0) : 0.f;
+                }
+            }
+            store_floats<VEC>(slot0 + i * F4, e0);
+            if (load_teacher) store_floats<VEC>(slot1 + i * F4, u);
+            if (plan.ce && plan.kl && !sc.same && !sc.square) store_floats<VEC>(slot2 + i * F4, eb);
+        }
+    }
+    RowStats st = stats_empty();
+    if (groups > 0) {
+        if (plan.kl) {
+            st.a = {ma, sum0};
+            if (plan.ce) st.b = {mb, sum_b};
+        } else {
+            st.b = {mb, sum0};
+            if (sc.same) st.a = st.b;  // T = 1: finish() and the CE read the shared summary from a
+        }
+        if (load_teacher) {
+            st.c = {mc, sum_c};
+            st.cross = cross;
+        }
     }
     if (plan.kl && !dense_teacher && rank == 0)
         accumulate_sparse_teacher(st, student, topk_index, topk_logp, topk, row, plan, sc);
@@ -462,13 +601,18 @@ __device__ void span_masked_loss_cached(const E* __restrict__ student, const E* 
     if constexpr (CL > 1) {
         // Exchange the slices' statistics across the cluster: every block merges all CL
         // summaries in rank order, so all blocks hold bit-identical row statistics.
+        // Lane r of warp 0 reads rank r's summary (CL remote reads in parallel, not in a
+        // chain); the warp merges them in a fixed order, so all blocks agree bit for bit.
         cg::cluster_group cluster = cg::this_cluster();
         cluster.sync();
-        if (threadIdx.x == 0) {
-            RowStats merged = stats_empty();
-            for (int r = 0; r < CL; r++) merged = stats_merge(merged, *cluster.map_shared_rank(&block_stats, r));
-            row_stats = merged;
+        if (threadIdx.x < 32) {
+            RowStats x = threadIdx.x < CL ? *cluster.map_shared_rank(&block_stats, (int)threadIdx.x) : stats_empty();
+            x = warp_merge(x);
+            if (threadIdx.x == 0) row_stats = x;
         }
+        // This block is done reading its peers; it waits for them (so its own block_stats
+        // outlives their reads) only at the very end.
+        asm volatile("barrier.cluster.arrive.release.aligned;\n" ::: "memory");
         __syncthreads();
     }
 #endif
@@ -478,10 +622,31 @@ __device__ void span_masked_loss_cached(const E* __restrict__ student, const E* 
     if (rank == 0 && threadIdx.x == 0)
         write_row_parts(rs, f, plan, student, temperature, sc, row_kl, row_ce, row);
 
+    // Pass 2: the gradient from the stored exponentials. Per-row factors turn a value relative
+    // to this block's maximum into a probability: q = slot0 * 2^(Ma - LA), and so on.
+    const float fq = plan.kl ? fast_exp2(ma - f.la) : 0.f;
+    const float fp = load_teacher ? fast_exp2(mc - f.lc) : 0.f;
+    // s: slot 0 (CE-only row or T = 1), its square (T = 2: relative to 2 Ma = Mb) or slot 2, all
+    // relative to Mb.
+    const float fs = plan.ce ? fast_exp2(mb - f.lb) : 0.f;
     for (int i = threadIdx.x; i < groups; i += THREADS) {
-        Group<E>::unpack(sz[i], z);
-        if (load_teacher) Group<E>::unpack(su[i], u);
-        write_grad_group<E>(grad, g0 + i, z, u, lo, hi, plan, f, sc, dense_teacher);
+        const long long first = (g0 + i) * VEC;
+        float e0[VEC], ec[VEC], eb[VEC], out[VEC];
+        load_floats<VEC>(slot0 + i * F4, e0);
+        if (load_teacher) load_floats<VEC>(slot1 + i * F4, ec);
+        const bool separate_b = plan.ce && plan.kl && !sc.same && !sc.square;
+        if (separate_b) load_floats<VEC>(slot2 + i * F4, eb);
+#pragma unroll
+        for (int e = 0; e < VEC; e++) {
+            float g = 0.f;
+            if (plan.kl) g = plan.coef_kl * (e0[e] * fq - (load_teacher ? ec[e] * fp : 0.f));
+            if (plan.ce) {
+                const float sb = !plan.kl || sc.same ? e0[e] : sc.square ? e0[e] * e0[e] : eb[e];
+                g += plan.coef_ce * (sb * fs - (first + e - plan.start == plan.label ? 1.f : 0.f));
+            }
+            out[e] = g;
+        }
+        store_group<E>(grad, g0 + i, out, lo, hi);
     }
     if (plan.kl && !dense_teacher)
         fix_sparse_support(grad, student, topk_index, topk_logp, topk, row, lo, hi, plan, f, sc);
@@ -489,7 +654,7 @@ __device__ void span_masked_loss_cached(const E* __restrict__ student, const E* 
 #if __CUDA_ARCH__ >= 900
     if constexpr (CL > 1) {
         // No block may leave while a peer could still be reading its block_stats.
-        cg::this_cluster().sync();
+        asm volatile("barrier.cluster.wait.acquire.aligned;\n" ::: "memory");
     }
 #endif
 }
@@ -510,7 +675,7 @@ __device__ void span_masked_loss_streaming(const E* __restrict__ student, const 
 
     const int row = blockIdx.x;
     const bool dense_teacher = teacher != nullptr;
-    const Scales sc = {LOG2E / temperature, LOG2E, temperature == 1.f};
+    const Scales sc = scales_for(temperature);
     const RowPlan plan = plan_row(row, vocab, labels, spans, coef);
     const long long lo = plan.start, hi = plan.start + vocab;
     const long long g0 = lo / VEC, g1 = (hi + VEC - 1) / VEC;
@@ -544,7 +709,13 @@ __device__ void span_masked_loss_streaming(const E* __restrict__ student, const 
     for (long long g = g0 + threadIdx.x; g < g1; g += THREADS) {
         Group<E>::unpack(zg[g], z);
         if (load_teacher) Group<E>::unpack(ug[g], u);
-        write_grad_group<E>(grad, g, z, u, lo, hi, plan, f, sc, dense_teacher);
+        float out[VEC];
+#pragma unroll
+        for (int e = 0; e < VEC; e++) {
+            float p = load_teacher ? fast_exp2(fmaf(u[e], sc.a, -f.lc)) : 0.f;
+            out[e] = grad_value(z[e], p, g * VEC + e - plan.start, plan, f, sc);
+        }
+        store_group<E>(grad, g, out, lo, hi);
     }
     if (plan.kl && !dense_teacher)
         fix_sparse_support(grad, student, topk_index, topk_logp, topk, row, lo, hi, plan, f, sc);

@@ -70,7 +70,7 @@ public final class BenchLossCommand implements Callable<Integer> {
     String spans;
 
     @Option(names = "--kernel", split = ",", defaultValue = "auto",
-            description = "CUDA kernels to time: auto, streaming, c1, c2, c4, c8, c16 (default: ${DEFAULT-VALUE}).")
+            description = "CUDA kernels to time: auto, streaming, cached, c1, c2, c4, c8, c16 (default: ${DEFAULT-VALUE}).")
     String[] kernels;
 
     @Option(names = "--check", description = "Compare with the CPU (poisoned outputs, rtol 1e-5) before timing.")
@@ -199,7 +199,7 @@ public final class BenchLossCommand implements Callable<Integer> {
                     LossComparison.Report report = LossComparison.compare(inputs, config, reference,
                             launch.result(true), rtol, cpuThreads);
                     verdict = report.summary();
-                    out.printf(Locale.ROOT, "check %s %s N=%d V=%d %s: %s (loss %.9g cpu %.9g)%n", what[0], what[1],
+                    out.printf(Locale.ROOT, "check %s %s N=%d V=%d %s: %s (loss: cpu %.9g, cuda %.9g)%n", what[0], what[1],
                             inputs.rows(), inputs.vocab(), launch.plan().label(), verdict, reference.loss(),
                             launch.result(false).loss());
                     verdict = report.passed() ? "PASS" : "FAIL";

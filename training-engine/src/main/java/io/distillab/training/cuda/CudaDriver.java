@@ -1,5 +1,7 @@
 package io.distillab.training.cuda;
 
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import jcuda.CudaException;
 import jcuda.driver.JCudaDriver;
 
@@ -10,6 +12,7 @@ import jcuda.driver.JCudaDriver;
  * turned into a {@link CudaUnavailableException} with a one-line reason.
  */
 public final class CudaDriver {
+    private static final Pattern LINKER_LINE = Pattern.compile("\\.so: (\\S+\\.so[^:]*: cannot open shared object file[^\\n]*)");
     private static String failure;
     private static boolean ready;
 
@@ -34,12 +37,26 @@ public final class CudaDriver {
             }
             ready = true;
         } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
-            failure = "the CUDA driver library (libcuda.so.1) could not be loaded: " + firstLine(e.getMessage());
+            failure = "JCuda's driver bindings could not be loaded: " + linkProblem(e.getMessage());
             throw new CudaUnavailableException(failure, e);
         } catch (CudaException e) {
             failure = "the CUDA driver did not start: " + firstLine(e.getMessage());
             throw new CudaUnavailableException(failure, e);
         }
+    }
+
+    /**
+     * JCuda's message lists every way it tried to load its library, with stack traces; the line
+     * that matters says which shared object the dynamic linker could not open.
+     */
+    static String linkProblem(String message) {
+        if (message != null) {
+            Matcher m = LINKER_LINE.matcher(message);
+            if (m.find()) {
+                return m.group(1).strip();
+            }
+        }
+        return firstLine(message);
     }
 
     static String firstLine(String message) {

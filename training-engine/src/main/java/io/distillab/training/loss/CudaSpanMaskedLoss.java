@@ -24,7 +24,7 @@ import jcuda.driver.CUfunction_attribute;
  * for the error budget.
  */
 public final class CudaSpanMaskedLoss implements SpanMaskedLoss {
-    /** System property overriding the kernel choice: auto, streaming, c1, c2, c4, c8, c16. */
+    /** System property overriding the kernel choice: auto (streaming), streaming, cached, c1, c2, c4, c8, c16. */
     public static final String KERNEL_PROPERTY = "distillab.cuda.kernel";
     private static final String KERNEL_SOURCE = "span_masked_loss";
     /** CU_FUNC_ATTRIBUTE_NON_PORTABLE_CLUSTER_SIZE_ALLOWED; not among JCuda 12.6's named constants. */
@@ -104,8 +104,9 @@ public final class CudaSpanMaskedLoss implements SpanMaskedLoss {
             boolean teacherUsed = weights.anyKl();
             Teacher.Dense dense = inputs.teacher() instanceof Teacher.Dense d && teacherUsed ? d : null;
             Teacher.Sparse sparse = inputs.teacher() instanceof Teacher.Sparse s && teacherUsed ? s : null;
+            boolean separateS = config.temperature() != 1 && config.temperature() != 2 && weights.anyKlAndCe();
             KernelPlan.Problem problem = new KernelPlan.Problem(inputs.student().precision(), rows, inputs.vocab(),
-                    dense != null, gpu.multiprocessors(), gpu.maxSharedPerBlock(), gpu.maxSharedPerMultiprocessor(),
+                    1 + (dense != null ? 1 : 0) + (separateS ? 1 : 0), gpu.multiprocessors(), gpu.maxSharedPerBlock(), gpu.maxSharedPerMultiprocessor(),
                     gpu.clusterLaunch() && gpu.computeCapability() >= 90);
             this.plan = KernelPlan.parse(kernel, problem);
             this.function = module.function(plan.kernel()).orElseThrow(() -> new IllegalArgumentException(

@@ -8,12 +8,19 @@ import java.util.Locale;
  * Which kernel of span_masked_loss.cu runs a problem, and with what launch shape. Pure
  * arithmetic, so it is tested without a GPU.
  *
- * <p>The cached kernels keep each row's slice in shared memory and read global memory once;
- * {@code cluster} blocks share a row (a thread-block cluster, sm_90+). The planner takes the
- * smallest cluster whose slice fits the shared memory that lets two blocks share a
- * multiprocessor (so one block's loads overlap another's arithmetic), else the smallest that
- * fits at all, and doubles it while there are fewer than two blocks per multiprocessor. Rows
- * that fit nowhere go to the streaming kernel, which reads each row twice.
+ * <p>Two families. The streaming kernel gives each row one block and reads the row twice (the
+ * second sweep mostly from HBM again): 20 bytes per float32 element against the 12-byte floor.
+ * The cached kernels keep each row's slice in shared memory (as float32) and read global memory
+ * once; {@code cluster} blocks share a row through a thread-block cluster (sm_90+).
+ *
+ * <p>{@link #choose} picks the streaming kernel: on an H200 it was the faster of the two for
+ * every shape measured (V = 32000 to 151936, float32 and bfloat16, dense and top-k teachers, kd
+ * and sad; training-engine/gpu/results), because a cached block's fixed costs (load latency,
+ * three block reductions, two cluster barriers) are not hidden with only two or three blocks
+ * per multiprocessor. {@link #chooseCached} is the cached plan, selected with the kernel
+ * override "cached" or "cN": the smallest cluster whose slice fits the shared memory that lets
+ * two blocks share a multiprocessor, else the smallest that fits at all, doubled while there are
+ * fewer than two blocks per multiprocessor.
  *
  * @param kernel        the entry point's name
  * @param cluster       blocks per row (1 for the streaming kernel)
@@ -29,7 +36,11 @@ public record KernelPlan(String kernel, int cluster, int sliceElements, int shar
     static final int RESERVED_PER_BLOCK = 1024 + 1024;
 
     /** What the planner needs to know about the device and the problem. */
-    public record Problem(Logits.Precision precision, int rows, int vocab, boolean teacherInSharedMemory,
+    /**
+     * @param sharedTensors float32 values per element a cached block keeps: the student's, the
+     *                      dense teacher's, and a third for s when T is neither 1 nor 2
+     */
+    public record Problem(Logits.Precision precision, int rows, int vocab, int sharedTensors,
                           int multiprocessors, int maxSharedPerBlock, int maxSharedPerMultiprocessor,
                           boolean clusters) {
     }
@@ -58,10 +69,10 @@ public record KernelPlan(String kernel, int cluster, int sliceElements, int shar
         return (perBlock + group - 1) / group * group;
     }
 
-    /** Shared memory for one block's slice: +1 group because a slice may start mid-group. */
-    static long sharedBytes(Logits.Precision precision, int sliceElements, boolean teacher) {
-        long groups = sliceElements / groupElements(precision) + 1;
-        return groups * 16 * (teacher ? 2 : 1);
+    /** Shared memory for one block's slice, as float32: +1 group because a slice may start mid-group. */
+    static long sharedBytes(Logits.Precision precision, int sliceElements, int tensors) {
+        long elements = (long) (sliceElements / groupElements(precision) + 1) * groupElements(precision);
+        return elements * 4 * tensors;
     }
 
     public static KernelPlan streaming(Problem p) {
@@ -70,7 +81,7 @@ public record KernelPlan(String kernel, int cluster, int sliceElements, int shar
 
     public static KernelPlan cached(Problem p, int cluster) {
         int slice = sliceElements(p.precision(), p.vocab(), cluster);
-        long bytes = sharedBytes(p.precision(), slice, p.teacherInSharedMemory());
+        long bytes = sharedBytes(p.precision(), slice, p.sharedTensors());
         if (bytes > p.maxSharedPerBlock() - RESERVED_PER_BLOCK) {
             throw new IllegalArgumentException("cluster " + cluster + " needs " + bytes
                     + " bytes of shared memory per block; the device allows " + p.maxSharedPerBlock());
@@ -82,12 +93,17 @@ public record KernelPlan(String kernel, int cluster, int sliceElements, int shar
                 Math.multiplyExact(p.rows(), cluster));
     }
 
-    /** The default choice (see the class comment). */
+    /** The default: the streaming kernel (the faster on the GPUs measured; see the class comment). */
     public static KernelPlan choose(Problem p) {
+        return streaming(p);
+    }
+
+    /** The cached plan (see the class comment); the streaming kernel when no cached slice fits. */
+    public static KernelPlan chooseCached(Problem p) {
         List<Integer> fitting = new ArrayList<>();
         for (int c : CLUSTERS) {
             if ((c == 1 || p.clusters()) && sharedBytes(p.precision(), sliceElements(p.precision(), p.vocab(), c),
-                    p.teacherInSharedMemory()) <= p.maxSharedPerBlock() - RESERVED_PER_BLOCK) {
+                    p.sharedTensors()) <= p.maxSharedPerBlock() - RESERVED_PER_BLOCK) {
                 fitting.add(c);
             }
         }
@@ -97,7 +113,7 @@ public record KernelPlan(String kernel, int cluster, int sliceElements, int shar
         long twoPerSm = p.maxSharedPerMultiprocessor() / 2 - RESERVED_PER_BLOCK;
         int choice = fitting.get(0);
         for (int c : fitting) {
-            if (sharedBytes(p.precision(), sliceElements(p.precision(), p.vocab(), c), p.teacherInSharedMemory())
+            if (sharedBytes(p.precision(), sliceElements(p.precision(), p.vocab(), c), p.sharedTensors())
                     <= twoPerSm) {
                 choice = c;
                 break;
@@ -110,7 +126,7 @@ public record KernelPlan(String kernel, int cluster, int sliceElements, int shar
         return cached(p, choice);
     }
 
-    /** Parses a kernel override: auto, streaming, or c1, c2, c4, c8, c16 (a cached kernel). */
+    /** Parses a kernel override: auto, streaming, cached (the cached plan), or c1, c2, c4, c8, c16. */
     public static KernelPlan parse(String text, Problem p) {
         String t = text.trim().toLowerCase(Locale.ROOT);
         if (t.equals("auto")) {
@@ -118,6 +134,9 @@ public record KernelPlan(String kernel, int cluster, int sliceElements, int shar
         }
         if (t.equals("streaming")) {
             return streaming(p);
+        }
+        if (t.equals("cached")) {
+            return chooseCached(p);
         }
         if (t.startsWith("c")) {
             try {
@@ -131,6 +150,6 @@ public record KernelPlan(String kernel, int cluster, int sliceElements, int shar
                 // fall through to the message below
             }
         }
-        throw new IllegalArgumentException("unknown kernel '" + text + "' (expected auto, streaming, c1, c2, c4, c8 or c16)");
+        throw new IllegalArgumentException("unknown kernel '" + text + "' (expected auto, streaming, cached, c1, c2, c4, c8 or c16)");
     }
 }

@@ -117,7 +117,7 @@ public final class LossInputs {
     }
 
     private static byte[] spanArray(NpyArray spans) {
-        checkVector(Input.SPANS, spans, "int8 or int32", NpyDType.INT8, NpyDType.INT32);
+        checkVector(Input.SPANS, spans, "int8, int32 or int64", NpyDType.INT8, NpyDType.INT32, NpyDType.INT64);
         byte[] out = new byte[Math.toIntExact(spans.elementCount())];
         for (int i = 0; i < out.length; i++) {
             long v = spans.longAt(i);

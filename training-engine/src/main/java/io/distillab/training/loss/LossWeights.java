@@ -57,6 +57,16 @@ final class LossWeights {
         return false;
     }
 
+    /** Whether some span type has both a KL and a CE weight. */
+    boolean anyKlAndCe() {
+        for (int k = 0; k < SpanType.COUNT; k++) {
+            if (hasKl(k) && ceRowWeight[k] != 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Sums per-row parts into the loss: per span, the mean over R_k (A_k) times the weight. */
     LossResult assemble(LossInputs inputs, double[] rowKl, double[] rowCe, Logits gradient, String device) {
         double[] klSum = new double[SpanType.COUNT];

@@ -10,25 +10,27 @@ import org.junit.jupiter.api.Test;
 class KernelPlanTest {
     // H100/H200: 132 SMs, 227 KiB opt-in per block, 228 KiB per SM, clusters.
     private static KernelPlan.Problem hopper(Precision precision, int rows, int vocab, boolean teacher) {
-        return new KernelPlan.Problem(precision, rows, vocab, teacher, 132, 232448, 233472, true);
+        return new KernelPlan.Problem(precision, rows, vocab, teacher ? 2 : 1, 132, 232448, 233472, true);
     }
 
     // An Ampere-like GPU without clusters: 108 SMs, 163 KiB per block.
     private static KernelPlan.Problem ampere(Precision precision, int rows, int vocab, boolean teacher) {
-        return new KernelPlan.Problem(precision, rows, vocab, teacher, 108, 166912, 167936, false);
+        return new KernelPlan.Problem(precision, rows, vocab, teacher ? 2 : 1, 108, 166912, 167936, false);
     }
 
     @Test
     void qwenVocabularyOnHopperUsesClustersSizedForTwoBlocksPerSm() {
-        KernelPlan f32 = KernelPlan.choose(hopper(Precision.FLOAT32, 8192, 151936, true));
+        KernelPlan f32 = KernelPlan.chooseCached(hopper(Precision.FLOAT32, 8192, 151936, true));
         assertEquals("span_masked_loss_f32_cached_c16", f32.kernel());
         assertEquals(9496, f32.sliceElements());
         assertEquals((9496 / 4 + 1) * 16 * 2, f32.sharedBytes());
         assertEquals(8192 * 16, f32.blocks());
-        KernelPlan bf16 = KernelPlan.choose(hopper(Precision.BFLOAT16, 8192, 151936, true));
-        assertEquals("span_masked_loss_bf16_cached_c8", bf16.kernel());
-        assertEquals(18992, bf16.sliceElements());
-        KernelPlan sparse = KernelPlan.choose(hopper(Precision.FLOAT32, 8192, 151936, false));
+        // bfloat16 is widened to float32 in shared memory: the same bytes per element as float32
+        KernelPlan bf16 = KernelPlan.chooseCached(hopper(Precision.BFLOAT16, 8192, 151936, true));
+        assertEquals("span_masked_loss_bf16_cached_c16", bf16.kernel());
+        assertEquals(9496, bf16.sliceElements());
+        assertEquals((9496 / 8 + 1) * 8 * 4 * 2, bf16.sharedBytes());
+        KernelPlan sparse = KernelPlan.chooseCached(hopper(Precision.FLOAT32, 8192, 151936, false));
         assertEquals(8, sparse.cluster());
     }
 
@@ -48,17 +50,20 @@ class KernelPlanTest {
 
     @Test
     void smallBatchesSpreadRowsOverMoreBlocks() {
-        KernelPlan plan = KernelPlan.choose(hopper(Precision.FLOAT32, 4, 32000, true));
+        KernelPlan plan = KernelPlan.chooseCached(hopper(Precision.FLOAT32, 4, 32000, true));
         assertEquals(16, plan.cluster()); // 4 rows x 16 blocks still under 2 per SM; stops at 16
-        KernelPlan big = KernelPlan.choose(hopper(Precision.FLOAT32, 4096, 32000, true));
+        KernelPlan big = KernelPlan.chooseCached(hopper(Precision.FLOAT32, 4096, 32000, true));
         assertEquals(4, big.cluster()); // 32000 * 8 B / 4 = 64 KB per block
+        KernelPlan threeTensors = KernelPlan.chooseCached(new KernelPlan.Problem(Precision.FLOAT32, 4096, 32000, 3, 132,
+                232448, 233472, true));
+        assertEquals(4, threeTensors.cluster()); // 96 KB per block still lets two blocks share an SM
     }
 
     @Test
     void withoutClustersLongRowsStream() {
         assertEquals("span_masked_loss_f32_cached_c1",
-                KernelPlan.choose(ampere(Precision.FLOAT32, 1024, 8000, true)).kernel());
-        KernelPlan streaming = KernelPlan.choose(ampere(Precision.FLOAT32, 1024, 151936, true));
+                KernelPlan.chooseCached(ampere(Precision.FLOAT32, 1024, 8000, true)).kernel());
+        KernelPlan streaming = KernelPlan.chooseCached(ampere(Precision.FLOAT32, 1024, 151936, true));
         assertTrue(streaming.streaming());
         assertEquals(1024, streaming.blocks());
         assertThrows(IllegalArgumentException.class, () -> KernelPlan.parse("c8", ampere(Precision.FLOAT32, 8, 800, true)));
@@ -68,8 +73,10 @@ class KernelPlanTest {
     void parsesOverrides() {
         KernelPlan.Problem p = hopper(Precision.BFLOAT16, 64, 128256, true);
         assertEquals("span_masked_loss_bf16_streaming", KernelPlan.parse("streaming", p).kernel());
-        assertEquals(4, KernelPlan.parse("c4", p).cluster());
-        assertEquals(KernelPlan.choose(p), KernelPlan.parse("auto", p));
+        assertEquals(8, KernelPlan.parse("c8", p).cluster());
+        assertThrows(IllegalArgumentException.class, () -> KernelPlan.parse("c4", p)); // 256 KB of float32 per block
+        assertEquals(KernelPlan.chooseCached(p), KernelPlan.parse("cached", p));
+        assertEquals("span_masked_loss_bf16_streaming", KernelPlan.parse("auto", p).kernel()); // measured faster
         assertThrows(IllegalArgumentException.class, () -> KernelPlan.parse("c3", p));
         assertThrows(IllegalArgumentException.class, () -> KernelPlan.parse("c1", p)); // 1 MB of shared memory
     }
