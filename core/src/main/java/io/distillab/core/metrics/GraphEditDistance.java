@@ -244,19 +244,7 @@ public final class GraphEditDistance {
 
     /** Least cost of matching two label multisets with unit costs: max(|A|,|B|) - |A ∩ B|. */
     private static int multisetCost(int[] a, int[] b) {
-        int i = 0, j = 0, common = 0;
-        while (i < a.length && j < b.length) {
-            if (a[i] == b[j]) {
-                common++;
-                i++;
-                j++;
-            } else if (a[i] < b[j]) {
-                i++;
-            } else {
-                j++;
-            }
-        }
-        return Math.max(a.length, b.length) - common;
+        return Math.max(a.length, b.length) - Similarity.commonCount(a, b);
     }
 
     // ---------------------------------------------------------------- exact (branch and bound)

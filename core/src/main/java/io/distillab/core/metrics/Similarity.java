@@ -13,6 +13,12 @@ public final class Similarity {
         if (a.length == 0 && b.length == 0) {
             return bothEmpty;
         }
+        int common = commonCount(a, b);
+        return (double) common / (a.length + b.length - common);
+    }
+
+    /** How many elements two sorted int arrays share (as multisets: duplicates pair up one to one). */
+    static int commonCount(int[] a, int[] b) {
         int i = 0, j = 0, common = 0;
         while (i < a.length && j < b.length) {
             if (a[i] == b[j]) {
@@ -25,7 +31,7 @@ public final class Similarity {
                 j++;
             }
         }
-        return (double) common / (a.length + b.length - common);
+        return common;
     }
 
     /** cos(x, y); 1 when both are zero vectors, 0 when one is. */
