@@ -23,6 +23,10 @@
 //     gradient from shared memory: global traffic is the floor. On an H200 it measured slower
 //     than streaming at every size tried (its per-block fixed costs are not hidden with two or
 //     three blocks per SM; training-engine/gpu/results), so it is chosen only on request.
+//   * split streaming (CL blocks per row in a cluster, CL in {4, 8, 16}, no shared-memory copy):
+//     each block streams its 1/CL slice twice, the second sweep from L2. Measured no faster than
+//     streaming except +1-4% for the f32 occupancy variants at V = 151936 (per-block latency
+//     bound; training-engine/gpu/results run 5 and 6), so also chosen only on request.
 // Both sweeps move 16 bytes per access (4 float32 or 8 bfloat16 values, a "group"); groups are
 // aligned in absolute address, so a row that starts mid-group (V not a multiple of the group)
 // still uses 16-byte accesses, masks the lanes outside its range, and stores partial groups
@@ -722,6 +726,167 @@ __device__ void span_masked_loss_streaming(const E* __restrict__ student, const 
 }
 
 // ---------------------------------------------------------------------------------------------
+// Split-streaming kernel: CL blocks per row (a thread-block cluster, sm_90), no shared-memory
+// copy of the row. Each block streams its slice [lo, hi) of the row twice like the streaming
+// kernel, but a slice is 1/CL of a row, so the bytes between a block's first and second read of
+// an element are (resident blocks) x (slice bytes), about 20 MB at CL = 16 and two blocks per
+// SM: the second sweep hits L2 and HBM traffic falls to the floor's 12 bytes per float32 element.
+//   sweep 1  16-byte loads, BATCH groups of z (and u) in flight per thread, online statistics
+//   exchange merge the CL block summaries through distributed shared memory
+//   sweep 2  the slice again, last-read groups first (they are the likeliest still in L2),
+//            evict-first loads, streaming gradient stores
+// MINB (blocks per SM the register budget is sized for) and HINT (sweep 1 loads marked
+// L2 evict_last, sweep 2 loads evict_first, through createpolicy) are tuning variants.
+
+__device__ __forceinline__ unsigned long long l2_policy_evict_last() {
+    unsigned long long p;
+    asm("createpolicy.fractional.L2::evict_last.b64 %0, 1.0;" : "=l"(p));
+    return p;
+}
+
+__device__ __forceinline__ unsigned long long l2_policy_evict_first() {
+    unsigned long long p;
+    asm("createpolicy.fractional.L2::evict_first.b64 %0, 1.0;" : "=l"(p));
+    return p;
+}
+
+__device__ __forceinline__ uint4 ld_policy(const uint4* p, unsigned long long policy) {
+    uint4 r;
+    asm("ld.global.L2::cache_hint.v4.u32 {%0, %1, %2, %3}, [%4], %5;"
+        : "=r"(r.x), "=r"(r.y), "=r"(r.z), "=r"(r.w)
+        : "l"(p), "l"(policy));
+    return r;
+}
+
+template <int BATCH, bool HINT, bool LAST>
+__device__ __forceinline__ uint4 ld_sweep(const uint4* p, unsigned long long policy) {
+#if __CUDA_ARCH__ >= 800
+    if constexpr (HINT) return ld_policy(p, policy);
+#endif
+    if constexpr (LAST) return __ldcs(p);
+    return *p;
+}
+
+template <typename E, int CL, int BATCH, bool HINT>
+__device__ void span_masked_loss_split(const E* __restrict__ student, const E* __restrict__ teacher,
+                                       const int* __restrict__ topk_index, const float* __restrict__ topk_logp,
+                                       int topk, const int* __restrict__ labels, const int* __restrict__ spans,
+                                       const float* __restrict__ coef, E* __restrict__ grad,
+                                       float* __restrict__ row_kl, float* __restrict__ row_ce,
+                                       int vocab, float temperature, int slice_elems) {
+    constexpr int VEC = Group<E>::VEC;
+    __shared__ RowStats warp_slots[WARPS];
+    __shared__ RowStats block_stats;
+    __shared__ RowStats row_stats;
+
+    const int row = blockIdx.x / CL;
+    const int rank = blockIdx.x % CL;  // == cluster block rank for a 1-D cluster of CL blocks
+    const bool dense_teacher = teacher != nullptr;
+    const Scales sc = scales_for(temperature);
+    const RowPlan plan = plan_row(row, vocab, labels, spans, coef);
+
+    const long long lo = plan.start + min((long long)rank * slice_elems, (long long)vocab);
+    const long long hi = plan.start + min((long long)(rank + 1) * slice_elems, (long long)vocab);
+    const long long g0 = lo / VEC;
+    const int groups = hi > lo ? (int)((hi + VEC - 1) / VEC - g0) : 0;
+
+    if (!plan.kl && !plan.ce) {  // uniform across the cluster: no block reaches a cluster barrier
+        zero_range(grad, lo, hi);
+        if (rank == 0 && threadIdx.x == 0) { row_kl[row] = 0.f; row_ce[row] = 0.f; }
+        return;
+    }
+    const bool load_teacher = plan.kl && dense_teacher;
+    const uint4* zg = reinterpret_cast<const uint4*>(student) + g0;
+    const uint4* ug = reinterpret_cast<const uint4*>(teacher) + g0;
+    unsigned long long keep = 0, drop = 0;
+    if constexpr (HINT) { keep = l2_policy_evict_last(); drop = l2_policy_evict_first(); }
+
+    RowStats st = stats_empty();
+    for (int base = threadIdx.x; base < groups; base += THREADS * BATCH) {
+        uint4 zw[BATCH], uw[BATCH];
+#pragma unroll
+        for (int k = 0; k < BATCH; k++) {
+            const int i = base + k * THREADS;
+            if (i < groups) {
+                zw[k] = ld_sweep<BATCH, HINT, false>(zg + i, keep);
+                if (load_teacher) uw[k] = ld_sweep<BATCH, HINT, false>(ug + i, keep);
+            }
+        }
+#pragma unroll
+        for (int k = 0; k < BATCH; k++) {
+            const int i = base + k * THREADS;
+            if (i >= groups) break;
+            float z[VEC], u[VEC];
+            Group<E>::unpack(zw[k], z);
+            if (load_teacher) Group<E>::unpack(uw[k], u);
+            else {
+#pragma unroll
+                for (int e = 0; e < VEC; e++) u[e] = 0.f;
+            }
+            accumulate_group<VEC>(st, z, u, (g0 + i) * VEC, lo, hi, plan, dense_teacher, sc);
+        }
+    }
+    if (plan.kl && !dense_teacher && rank == 0)
+        accumulate_sparse_teacher(st, student, topk_index, topk_logp, topk, row, plan, sc);
+    block_merge(st, warp_slots, &block_stats);
+
+#if __CUDA_ARCH__ >= 900
+    {
+        cg::cluster_group cluster = cg::this_cluster();
+        cluster.sync();
+        if (threadIdx.x < 32) {
+            RowStats x = threadIdx.x < CL ? *cluster.map_shared_rank(&block_stats, (int)threadIdx.x) : stats_empty();
+            x = warp_merge(x);
+            if (threadIdx.x == 0) row_stats = x;
+        }
+        asm volatile("barrier.cluster.arrive.release.aligned;\n" ::: "memory");
+        __syncthreads();
+    }
+#endif
+
+    const RowStats rs = row_stats;
+    const RowFinal f = finish(rs, sc);
+    if (rank == 0 && threadIdx.x == 0)
+        write_row_parts(rs, f, plan, student, temperature, sc, row_kl, row_ce, row);
+
+    // Sweep 2, backwards: group groups-1-i, so the groups read last in sweep 1 come first.
+    for (int base = threadIdx.x; base < groups; base += THREADS * BATCH) {
+        uint4 zw[BATCH], uw[BATCH];
+#pragma unroll
+        for (int k = 0; k < BATCH; k++) {
+            const int i = groups - 1 - (base + k * THREADS);
+            if (i >= 0) {
+                zw[k] = ld_sweep<BATCH, HINT, true>(zg + i, drop);
+                if (load_teacher) uw[k] = ld_sweep<BATCH, HINT, true>(ug + i, drop);
+            }
+        }
+#pragma unroll
+        for (int k = 0; k < BATCH; k++) {
+            const int i = groups - 1 - (base + k * THREADS);
+            if (i < 0) break;
+            const long long g = g0 + i;
+            float z[VEC], out[VEC];
+            Group<E>::unpack(zw[k], z);
+            float u[VEC];
+            if (load_teacher) Group<E>::unpack(uw[k], u);
+#pragma unroll
+            for (int e = 0; e < VEC; e++) {
+                const float p = load_teacher ? fast_exp2(fmaf(u[e], sc.a, -f.lc)) : 0.f;
+                out[e] = grad_value(z[e], p, g * VEC + e - plan.start, plan, f, sc);
+            }
+            store_group<E>(grad, g, out, lo, hi);
+        }
+    }
+    if (plan.kl && !dense_teacher)
+        fix_sparse_support(grad, student, topk_index, topk_logp, topk, row, lo, hi, plan, f, sc);
+
+#if __CUDA_ARCH__ >= 900
+    // No block may leave while a peer could still be reading its block_stats.
+    asm volatile("barrier.cluster.wait.acquire.aligned;\n" ::: "memory");
+#endif
+}
+
+// ---------------------------------------------------------------------------------------------
 // Entry points (C names, looked up by the host with cuModuleGetFunction).
 // Parameters, in order: student, teacher (null for a sparse teacher), topk_index, topk_logp,
 // topk, labels, spans, coef[8], grad, row_kl, row_ce, vocab, temperature[, slice_elems].
@@ -740,6 +905,14 @@ __device__ void span_masked_loss_streaming(const E* __restrict__ student, const 
 #define CACHED_ENTRY(NAME, E)                                                                      \
     extern "C" __global__ void __launch_bounds__(THREADS) NAME(LOSS_PARAMS(E), int slice_elems) {  \
         span_masked_loss_cached<E, 1>(LOSS_ARGS, slice_elems);                                     \
+    }
+
+// Split-streaming entries: MINB blocks per SM sizes the register budget (2: 64 registers; 3: 40),
+// BATCH groups per tensor in flight per thread (the largest that does not spill at that budget).
+#define SPLIT_ENTRY(NAME, E, CL, MINB, BATCH, HINT)                                                \
+    extern "C" __global__ void __cluster_dims__(CL, 1, 1) __launch_bounds__(THREADS, MINB)         \
+        NAME(LOSS_PARAMS(E), int slice_elems) {                                                    \
+        span_masked_loss_split<E, CL, BATCH, HINT>(LOSS_ARGS, slice_elems);                        \
     }
 
 #define CLUSTER_ENTRY(NAME, E, CL)                                                                 \
@@ -763,4 +936,15 @@ CLUSTER_ENTRY(span_masked_loss_bf16_cached_c2, bf16_bits, 2)
 CLUSTER_ENTRY(span_masked_loss_bf16_cached_c4, bf16_bits, 4)
 CLUSTER_ENTRY(span_masked_loss_bf16_cached_c8, bf16_bits, 8)
 CLUSTER_ENTRY(span_masked_loss_bf16_cached_c16, bf16_bits, 16)
+SPLIT_ENTRY(span_masked_loss_f32_split_c4_o3, float, 4, 3, 1, false)
+SPLIT_ENTRY(span_masked_loss_f32_split_c8, float, 8, 2, 2, false)
+SPLIT_ENTRY(span_masked_loss_f32_split_c8_o3, float, 8, 3, 1, false)
+SPLIT_ENTRY(span_masked_loss_f32_split_c8_o4, float, 8, 4, 1, false)
+SPLIT_ENTRY(span_masked_loss_f32_split_c16_o4, float, 16, 4, 1, false)
+SPLIT_ENTRY(span_masked_loss_f32_split_c16, float, 16, 2, 2, false)
+SPLIT_ENTRY(span_masked_loss_f32_split_c16_b1, float, 16, 2, 1, false)
+SPLIT_ENTRY(span_masked_loss_f32_split_c16_o3, float, 16, 3, 1, false)
+SPLIT_ENTRY(span_masked_loss_f32_split_c16_h, float, 16, 2, 2, true)
+SPLIT_ENTRY(span_masked_loss_bf16_split_c8, bf16_bits, 8, 2, 1, false)
+SPLIT_ENTRY(span_masked_loss_bf16_split_c16, bf16_bits, 16, 2, 1, false)
 #endif

@@ -24,7 +24,7 @@ import jcuda.driver.CUfunction_attribute;
  * for the error budget.
  */
 public final class CudaSpanMaskedLoss implements SpanMaskedLoss {
-    /** System property overriding the kernel choice: auto (streaming), streaming, cached, c1, c2, c4, c8, c16. */
+    /** System property overriding the kernel choice: auto (streaming), streaming, cached, c1..c16, s8, s16 (and f32 variants; see KernelPlan). */
     public static final String KERNEL_PROPERTY = "distillab.cuda.kernel";
     private static final String KERNEL_SOURCE = "span_masked_loss";
     /** CU_FUNC_ATTRIBUTE_NON_PORTABLE_CLUSTER_SIZE_ALLOWED; not among JCuda 12.6's named constants. */

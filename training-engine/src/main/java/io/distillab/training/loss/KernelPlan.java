@@ -13,6 +13,13 @@ import java.util.Locale;
  * The cached kernels keep each row's slice in shared memory (as float32) and read global memory
  * once; {@code cluster} blocks share a row through a thread-block cluster (sm_90+).
  *
+ * <p>A third family, split streaming ({@link #split}; override "sN" with N in 8, 16, and the
+ * float32 occupancy variants "s4o3", "s8o3", "s8o4", "s16o3", "s16o4"), gives each row a cluster of
+ * blocks that stream their slices twice with no shared-memory copy, so the second read hits L2.
+ * On the H200 it was slower than streaming except s8o4/s4o3/s8o3 at f32 V = 151936 (+1 to +4%,
+ * one shape measured; runs 5 and 6 in training-engine/gpu/results), so it is chosen only on
+ * request.
+ *
  * <p>{@link #choose} picks the streaming kernel: on an H200 it was the faster of the two for
  * every shape measured (V = 32000 to 151936, float32 and bfloat16, dense and top-k teachers, kd
  * and sad; training-engine/gpu/results), because a cached block's fixed costs (load latency,
@@ -49,8 +56,18 @@ public record KernelPlan(String kernel, int cluster, int sliceElements, int shar
         return sliceElements == 0;
     }
 
-    /** A short label for tables: {@code cached c16} or {@code streaming}. */
+    /** Whether this is a split-streaming plan (cluster blocks per row, no shared-memory copy). */
+    public boolean split() {
+        return kernel.contains("_split_");
+    }
+
+    /** A short label for tables: {@code cached c16}, {@code split c16}, {@code split c16 b1} or {@code streaming}. */
     public String label() {
+        if (split()) {
+            String tail = kernel.substring(kernel.indexOf("_split_c") + "_split_c".length());
+            int variant = tail.indexOf('_');
+            return "split c" + (variant < 0 ? tail : tail.substring(0, variant) + " " + tail.substring(variant + 1));
+        }
         return streaming() ? "streaming" : "cached c" + cluster;
     }
 
@@ -93,6 +110,43 @@ public record KernelPlan(String kernel, int cluster, int sliceElements, int shar
                 Math.multiplyExact(p.rows(), cluster));
     }
 
+    /** Cluster sizes of the split-streaming kernels (sm_90 PTX only). */
+    public static final int[] SPLIT_CLUSTERS = {4, 8, 16};
+    /**
+     * Float32 tuning variants: o3 (three blocks per SM, clusters 4, 8, 16), o4 (four, clusters 8
+     * and 16); for cluster 16 also b1
+     * (one group per tensor in flight) and h (L2 eviction hints). s4 exists only as s4o3.
+     */
+    static final List<String> SPLIT_VARIANTS = List.of("", "b1", "o3", "o4", "h");
+
+    /**
+     * The split-streaming plan: {@code cluster} blocks per row (a thread-block cluster), each
+     * streaming its slice of the row twice with no shared-memory copy, so the second read of a
+     * slice hits L2. {@code variant} is "" or one of {@link #SPLIT_VARIANTS} (float32).
+     */
+    public static KernelPlan split(Problem p, int cluster, String variant) {
+        if (!p.clusters()) {
+            throw new IllegalArgumentException("this device has no thread-block clusters");
+        }
+        boolean known = false;
+        for (int c : SPLIT_CLUSTERS) {
+            known |= c == cluster;
+        }
+        boolean f32 = p.precision() == Logits.Precision.FLOAT32;
+        boolean exists = known && SPLIT_VARIANTS.contains(variant) && switch (variant) {
+            case "" -> cluster != 4;
+            case "o3" -> f32;
+            case "o4" -> f32 && cluster != 4;
+            default -> f32 && cluster == 16;
+        };
+        if (!exists) {
+            throw new IllegalArgumentException("no split kernel s" + cluster + variant + " for " + p.precision().label());
+        }
+        int slice = sliceElements(p.precision(), p.vocab(), cluster);
+        return new KernelPlan(prefix(p.precision()) + "split_c" + cluster + (variant.isEmpty() ? "" : "_" + variant),
+                cluster, slice, 0, Math.multiplyExact(p.rows(), cluster));
+    }
+
     /** The default: the streaming kernel (the faster on the GPUs measured; see the class comment). */
     public static KernelPlan choose(Problem p) {
         return streaming(p);
@@ -126,7 +180,10 @@ public record KernelPlan(String kernel, int cluster, int sliceElements, int shar
         return cached(p, choice);
     }
 
-    /** Parses a kernel override: auto, streaming, cached (the cached plan), or c1, c2, c4, c8, c16. */
+    /**
+     * Parses a kernel override: auto, streaming, cached (the cached plan), c1, c2, c4, c8, c16, or
+     * the split-streaming s8, s16 (and the float32 tuning variants s16b1, s16o3, s16h).
+     */
     public static KernelPlan parse(String text, Problem p) {
         String t = text.trim().toLowerCase(Locale.ROOT);
         if (t.equals("auto")) {
@@ -137,6 +194,13 @@ public record KernelPlan(String kernel, int cluster, int sliceElements, int shar
         }
         if (t.equals("cached")) {
             return chooseCached(p);
+        }
+        if (t.startsWith("s") && t.length() > 1 && Character.isDigit(t.charAt(1))) {
+            int end = 1;
+            while (end < t.length() && Character.isDigit(t.charAt(end))) {
+                end++;
+            }
+            return split(p, Integer.parseInt(t.substring(1, end)), t.substring(end));
         }
         if (t.startsWith("c")) {
             try {
@@ -150,6 +214,6 @@ public record KernelPlan(String kernel, int cluster, int sliceElements, int shar
                 // fall through to the message below
             }
         }
-        throw new IllegalArgumentException("unknown kernel '" + text + "' (expected auto, streaming, cached, c1, c2, c4, c8 or c16)");
+        throw new IllegalArgumentException("unknown kernel '" + text + "' (expected auto, streaming, cached, c1, c2, c4, c8, c16, s8 or s16)");
     }
 }

@@ -80,4 +80,27 @@ class KernelPlanTest {
         assertThrows(IllegalArgumentException.class, () -> KernelPlan.parse("c3", p));
         assertThrows(IllegalArgumentException.class, () -> KernelPlan.parse("c1", p)); // 1 MB of shared memory
     }
+
+    @Test
+    void splitPlansCoverEachRowWithAClusterAndNoSharedMemory() {
+        KernelPlan.Problem p = hopper(Precision.FLOAT32, 8192, 151936, true);
+        KernelPlan s16 = KernelPlan.parse("s16", p);
+        assertEquals("span_masked_loss_f32_split_c16", s16.kernel());
+        assertEquals("split c16", s16.label());
+        assertEquals(16 * 8192, s16.blocks());
+        assertEquals(0, s16.sharedBytes());
+        assertTrue(s16.split() && !s16.streaming());
+        assertTrue(16L * s16.sliceElements() >= 151936 && s16.sliceElements() % 4 == 0);
+        assertEquals("split c16 o3", KernelPlan.parse("s16o3", p).label());
+        assertEquals("span_masked_loss_f32_split_c16_h", KernelPlan.parse("s16h", p).kernel());
+        assertEquals("span_masked_loss_bf16_split_c8",
+                KernelPlan.parse("s8", hopper(Precision.BFLOAT16, 8, 1001, true)).kernel());
+        assertThrows(IllegalArgumentException.class, () -> KernelPlan.parse("s16b1", hopper(Precision.BFLOAT16, 8, 1001, true)));
+        assertThrows(IllegalArgumentException.class, () -> KernelPlan.parse("s4", p));
+        assertThrows(IllegalArgumentException.class, () -> KernelPlan.parse("s2o3", p));
+        assertEquals("span_masked_loss_f32_split_c4_o3", KernelPlan.parse("s4o3", p).kernel());
+        assertEquals("split c8 o3", KernelPlan.parse("s8o3", p).label());
+        assertThrows(IllegalArgumentException.class, () -> KernelPlan.parse("s8b1", p));
+        assertThrows(IllegalArgumentException.class, () -> KernelPlan.parse("s16", ampere(Precision.FLOAT32, 8, 1001, true)));
+    }
 }
