@@ -1,9 +1,9 @@
 package io.distillab.judge.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import io.distillab.judge.judgment.JudgeUnavailableException;
+import io.distillab.service.support.JsonFieldPath;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
@@ -37,7 +37,7 @@ public class ProblemMappers {
     /** Bodies that are not JSON, or whose fields have the wrong type or an unknown enum value. */
     @ServerExceptionMapper
     public Response unreadableBody(JsonProcessingException e) {
-        String field = e instanceof JsonMappingException m && !m.getPath().isEmpty() ? path(m.getPath()) : "body";
+        String field = JsonFieldPath.of(e);
         String message = e.getOriginalMessage();
         return Problem.invalid(List.of(new FieldViolation(field, message == null ? "unreadable JSON" : message)))
                 .toResponse();
@@ -52,21 +52,5 @@ public class ProblemMappers {
                 .entity(new Problem(Problem.TYPE_BASE + "judge-unavailable", "Judge unavailable", 503,
                         e.getMessage(), null, null))
                 .build();
-    }
-
-    /** {@code items[3].messagesA} from Jackson's reference chain. */
-    static String path(List<JsonMappingException.Reference> refs) {
-        StringBuilder sb = new StringBuilder();
-        for (JsonMappingException.Reference ref : refs) {
-            if (ref.getFieldName() != null) {
-                if (sb.length() > 0) {
-                    sb.append('.');
-                }
-                sb.append(ref.getFieldName());
-            } else if (ref.getIndex() >= 0) {
-                sb.append('[').append(ref.getIndex()).append(']');
-            }
-        }
-        return sb.length() == 0 ? "body" : sb.toString();
     }
 }

@@ -1,12 +1,11 @@
 package io.distillab.metrics.problem;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonMappingException;
 import io.distillab.core.importer.ImportException;
 import jakarta.ws.rs.NotFoundException;
+import io.distillab.service.support.JsonFieldPath;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
-import java.util.List;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /** Turns the service's failures into {@code application/problem+json} answers. */
@@ -27,7 +26,7 @@ public class ProblemMappers {
     /** Bodies that are not JSON, or whose fields have the wrong type. */
     @ServerExceptionMapper
     public Response unreadableBody(JsonProcessingException e) {
-        String field = e instanceof JsonMappingException m && !m.getPath().isEmpty() ? path(m.getPath()) : "body";
+        String field = JsonFieldPath.of(e);
         String message = e.getOriginalMessage();
         return Problem.of(400, "invalid-request", "Invalid request",
                 field + ": " + (message == null ? "unreadable JSON" : message), field).toResponse();
@@ -58,21 +57,5 @@ public class ProblemMappers {
         }
         return Problem.of(status, "http-" + status, e.getResponse().getStatusInfo().getReasonPhrase(), e.getMessage(),
                 null).toResponse();
-    }
-
-    /** {@code models[3]} or {@code weights} from Jackson's reference chain. */
-    static String path(List<JsonMappingException.Reference> refs) {
-        StringBuilder sb = new StringBuilder();
-        for (JsonMappingException.Reference ref : refs) {
-            if (ref.getFieldName() != null) {
-                if (sb.length() > 0) {
-                    sb.append('.');
-                }
-                sb.append(ref.getFieldName());
-            } else if (ref.getIndex() >= 0) {
-                sb.append('[').append(ref.getIndex()).append(']');
-            }
-        }
-        return sb.length() == 0 ? "body" : sb.toString();
     }
 }
