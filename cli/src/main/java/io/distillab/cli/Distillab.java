@@ -29,6 +29,13 @@ public final class Distillab {
             commandLine.getErr().println("distillab: error: " + message);
             return ExitCodes.BAD_INPUT;
         });
+        // a usage problem gets one line too (what and where), not the whole usage text
+        cl.setParameterExceptionHandler((ex, args) -> {
+            CommandLine c = ex.getCommandLine();
+            c.getErr().println("distillab: error: " + ex.getMessage() + " (see '" + c.getCommandSpec().qualifiedName()
+                    + " --help')");
+            return ExitCodes.BAD_INPUT;
+        });
         cl.setExitCodeExceptionMapper(ex -> ExitCodes.BAD_INPUT);
         return cl;
     }

@@ -37,15 +37,16 @@ final class TestJudgeServer implements AutoCloseable {
             String text = item.path("text").asText();
             int colon = text.indexOf(':');
             String stage = colon > 0 ? text.substring(0, colon) : "";
-            return STAGES.contains(stage) ? ok().put("stage", stage) : failed();
+            return STAGES.contains(stage) ? ok(answer().put("stage", stage)) : failed();
         }));
         server.createContext("/api/v1/rps/batch", ex -> batch(ex, item -> {
             int a = item.path("messagesA").size();
             int b = item.path("messagesB").size();
-            return ok().put("style", Math.min(5, a + b)).put("structure", a == b ? 5 : 3).put("alignment", 4);
+            return ok(answer().put("style", Math.min(5, a + b)).put("structure", a == b ? 5 : 3).put("alignment", 4)
+                    .put("overall", 0.0).put("reason", "stand-in"));
         }));
         server.createContext("/api/v1/edges/batch", ex -> batch(ex, item ->
-                ok().put("verdict", item.path("value").asText().length() > 5 ? "genuine" : "prior_knowledge")));
+                ok(answer().put("verdict", genuine(item.path("value").asText()) ? "genuine" : "prior_knowledge"))));
         server.start();
     }
 
@@ -53,15 +54,28 @@ final class TestJudgeServer implements AutoCloseable {
         return value.length() > 5;
     }
 
-    private static ObjectNode ok() {
+    private static ObjectNode answer() {
+        return JSON.createObjectNode();
+    }
+
+    /**
+     * A judgment in judge-service's shape (judge-service/README.md): {@code {status, answer, error,
+     * judge, inputHash, cached}} with the answer's fields nested under {@code answer}. (The overall
+     * the stand-in sends is deliberately wrong: the client must compute it from the three scores.)
+     */
+    private static ObjectNode ok(ObjectNode answer) {
         ObjectNode j = JSON.createObjectNode();
         j.put("status", "ok");
+        j.set("answer", answer);
+        j.putNull("error");
+        j.putObject("judge").put("name", "stand-in").put("offline", true);
         return j;
     }
 
     private static ObjectNode failed() {
         ObjectNode j = JSON.createObjectNode();
         j.put("status", "failed");
+        j.putNull("answer");
         j.put("error", "no stage prefix");
         return j;
     }

@@ -92,6 +92,17 @@ public final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "No progress lines on stderr.")
     boolean quiet;
 
+    @Option(names = "--rps", description = "Also compute RPS through judge-service (needs --server).")
+    boolean rps;
+
+    @Option(names = "--edges", paramLabel = "candidate|validated",
+            description = "Dependency edges: candidate (SPEC rule, default) or validated by the judge (needs --server).")
+    String edges = "candidate";
+
+    @Option(names = "--judge", paramLabel = "NAME",
+            description = "The judge-service judge for --rps and --edges validated: offline or llm (default: the service's).")
+    String judge;
+
     @Option(names = "--server", paramLabel = "URL",
             description = "Run on metrics-service at URL: upload the files to a new dataset there, analyse there.")
     java.net.URI server;
@@ -102,10 +113,18 @@ public final class AnalyzeCommand implements Callable<Integer> {
         AnalysisOptions options = options();
         TrajectoryFormat fmt = input.format();
         ToolClasses classes = toolClasses == null ? ToolClasses.defaults() : ToolClasses.fromFile(toolClasses);
+        if (!edges.equals("candidate") && !edges.equals("validated")) {
+            throw new ParameterException(spec.commandLine(), "--edges must be candidate or validated, got '" + edges + "'");
+        }
+        if ((rps || edges.equals("validated")) && server == null) {
+            throw new ParameterException(spec.commandLine(), (rps ? "--rps" : "--edges validated")
+                    + " needs a judge: run with --server URL (metrics-service asks judge-service)");
+        }
         if (server != null) {
             ResultJson.Parsed remote = new RemoteAnalysis(server, quiet ? null : err()).run(new RemoteAnalysis.Request(
                     input.files, fmt, input.models, options, reference, splitTrials, toolClasses, direction,
-                    families == null ? null : readFamilies()));
+                    families == null ? null : readFamilies(), rps, edges, judge));
+            rpsByPair = remote.rps();
             return emit(out, remote.result(), remote.directional(), remote.families(), remote.json());
         }
         List<PopulationLoader.Input> inputs = new ArrayList<>();
@@ -234,8 +253,12 @@ public final class AnalyzeCommand implements Callable<Integer> {
         return m;
     }
 
+    /** RPS by pair ("a" + NUL + "b", a <= b) from the server's result, when it computed RPS. */
+    private Map<String, Double> rpsByPair = Map.of();
+
     private void printTable(PrintWriter out, AnalysisResult r) {
         boolean ci = r.options().bootstrap() > 0;
+        boolean withRps = !rpsByPair.isEmpty();
         List<AnalysisResult.PairResult> rows = new ArrayList<>();
         if (reference != null) {
             for (String m : r.models()) {
@@ -257,6 +280,9 @@ public final class AnalyzeCommand implements Callable<Integer> {
         if (r.options().ged()) {
             header.append(String.format(Locale.ROOT, " %7s %5s", "GED", "exact"));
         }
+        if (withRps) {
+            header.append(String.format(Locale.ROOT, " %6s", "RPS"));
+        }
         if (ci) {
             header.append("  AGS 95% CI");
         }
@@ -276,6 +302,10 @@ public final class AnalyzeCommand implements Callable<Integer> {
             if (r.options().ged()) {
                 line.append(String.format(Locale.ROOT, " %7s %5s", f(s.ged()),
                         s.ged() == null ? "-" : Boolean.TRUE.equals(p.gedExact()) ? "yes" : "bound"));
+            }
+            if (withRps) {
+                Double v = rpsByPair.get(p.a() + "\u0000" + p.b());
+                line.append(String.format(Locale.ROOT, " %6s", v == null ? "-" : String.format(Locale.ROOT, "%.2f", v)));
             }
             if (ci && p.ci() != null && p.ci().get("ags") != null) {
                 double[] iv = p.ci().get("ags");

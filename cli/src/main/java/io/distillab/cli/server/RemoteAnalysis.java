@@ -25,7 +25,7 @@ public final class RemoteAnalysis {
     /** What {@code distillab analyze} was asked; {@code families} already read from its file. */
     public record Request(List<Path> files, TrajectoryFormat format, List<String> models, AnalysisOptions options,
                           String reference, boolean splitTrials, Path toolClasses, List<String> direction,
-                          Map<String, String> families) {
+                          Map<String, String> families, boolean rps, String edges, String judge) {
     }
 
     private final MetricsServerClient client;
@@ -60,6 +60,11 @@ public final class RemoteAnalysis {
         }
         if (r.families() != null) {
             p.set("families", MetricsServerClient.JSON.valueToTree(r.families()));
+        }
+        p.put("rps", r.rps());
+        p.put("edges", r.edges() == null ? "candidate" : r.edges());
+        if (r.judge() != null) {
+            p.put("judge", r.judge());
         }
         long id = client.submit(p);
         if (log != null) {

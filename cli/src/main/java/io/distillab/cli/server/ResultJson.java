@@ -22,7 +22,7 @@ public final class ResultJson {
 
     /** The result and the optional views; {@code json} is the server's text, verbatim. */
     public record Parsed(AnalysisResult result, DirectionalTest.Result directional,
-                         Map<String, FamilyView.Row> families, String json) {
+                         Map<String, FamilyView.Row> families, String json, Map<String, Double> rps) {
     }
 
     private ResultJson() {
@@ -34,7 +34,11 @@ public final class ResultJson {
         List<String> models = new ArrayList<>();
         root.path("models").forEach(m -> models.add(m.asText()));
         List<AnalysisResult.PairResult> pairs = new ArrayList<>();
+        Map<String, Double> rps = new LinkedHashMap<>();
         for (JsonNode p : root.path("pairs")) {
+            if (p.hasNonNull("rps")) {
+                rps.put(p.get("a").asText() + "\u0000" + p.get("b").asText(), p.get("rps").asDouble());
+            }
             Scores s = new Scores(number(p.get("ags")), number(p.get("s_node")), p.path("s_seq").asDouble(),
                     p.path("s_dep").asDouble(), number(p.get("ged")));
             Map<String, double[]> ci = null;
@@ -54,7 +58,7 @@ public final class ResultJson {
                     array(e.getValue().get("f_dep"))));
         }
         AnalysisResult result = new AnalysisResult(models, pairs, features, options);
-        return new Parsed(result, directional(root.get("directional")), families(root.get("families")), json);
+        return new Parsed(result, directional(root.get("directional")), families(root.get("families")), json, rps);
     }
 
     private static DirectionalTest.Result directional(JsonNode d) {

@@ -125,6 +125,15 @@ class AnalyzeCommandTest {
         assertEquals(ExitCodes.BAD_INPUT, format.code());
         assertTrue(format.err().contains("unknown format 'csv'"), format.err());
 
+        Run rps = run("analyze", TAU, "--rps");
+        assertEquals(ExitCodes.BAD_INPUT, rps.code());
+        assertEquals(List.of("distillab: error: --rps needs a judge: run with --server URL (metrics-service asks "
+                + "judge-service) (see 'distillab analyze --help')"), rps.err().lines().toList());
+
+        Run edges = run("analyze", TAU, "--edges", "guessed");
+        assertEquals(ExitCodes.BAD_INPUT, edges.code());
+        assertTrue(edges.err().contains("--edges must be candidate or validated, got 'guessed'"), edges.err());
+
         Run ref = run("analyze", TAU, "--reference", "nobody");
         assertEquals(ExitCodes.BAD_INPUT, ref.code());
         assertTrue(ref.err().contains("--reference nobody names no model"), ref.err());

@@ -121,7 +121,7 @@ public class JudgeRestClient {
                         + j.path("error").asText("no reason given"), null);
             }
             seen[i] = true;
-            out[i] = status.equals("ok") ? answer.apply(j) : null;
+            out[i] = status.equals("ok") ? answer.apply(j.path("answer")) : null;
         }
         for (int i = 0; i < n; i++) {
             if (!seen[i]) {
