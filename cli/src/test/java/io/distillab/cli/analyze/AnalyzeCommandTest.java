@@ -6,10 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.distillab.cli.Distillab;
+import io.distillab.cli.CliRun;
 import io.distillab.cli.ExitCodes;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,30 +15,20 @@ import java.util.Iterator;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class AnalyzeCommandTest {
     static final Path ROOT = Path.of(System.getProperty("distillab.root", ".."));
     static final String TAU = ROOT.resolve("data/tau-bench/gpt-4o-airline.json").toString();
 
-    record Run(int code, String out, String err) {
-    }
-
-    static Run run(String... args) {
-        CommandLine cl = Distillab.newCommandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @Test
     void mainJobWritesTheTableTheJsonShapeAndTheReport(@TempDir Path tmp) throws Exception {
         Path json = tmp.resolve("a.json");
         Path html = tmp.resolve("r.html");
-        Run r = run("analyze", TAU, "--split-trials", "--ged", "--bootstrap", "200", "--quiet", "--json",
+        CliRun r = run("analyze", TAU, "--split-trials", "--ged", "--bootstrap", "200", "--quiet", "--json",
                 json.toString(), "--html", html.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("gpt-4o/trial-0  gpt-4o/trial-1"), r.out());
@@ -66,7 +54,7 @@ class AnalyzeCommandTest {
     @Test
     void withoutGedOrBootstrapThoseFieldsAreNull(@TempDir Path tmp) throws Exception {
         Path json = tmp.resolve("a.json");
-        Run r = run("analyze", TAU, "--quiet", "--json", json.toString(), "--weights", "0.5,0.25,0.25");
+        CliRun r = run("analyze", TAU, "--quiet", "--json", json.toString(), "--weights", "0.5,0.25,0.25");
         assertEquals(0, r.code(), r.err());
         JsonNode p = new ObjectMapper().readTree(json.toFile()).get("pairs").get(0);
         assertEquals("gpt-4o", p.get("a").asText());
@@ -80,7 +68,7 @@ class AnalyzeCommandTest {
 
     @Test
     void referenceViewPrintsOneRowPerModel() {
-        Run r = run("analyze", TAU, TAU, "--model", "teacher", "--model", "student", "--reference", "teacher", "--quiet");
+        CliRun r = run("analyze", TAU, TAU, "--model", "teacher", "--model", "student", "--reference", "teacher", "--quiet");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().startsWith("against reference teacher:"), r.out());
         List<String> rows = r.out().lines().skip(2).toList();
@@ -92,7 +80,7 @@ class AnalyzeCommandTest {
 
     @Test
     void toolBenchFolderAndFormatOption() {
-        Run r = run("analyze", ROOT.resolve("data/toolbench/G1_answer").toString(), "--format", "toolbench");
+        CliRun r = run("analyze", ROOT.resolve("data/toolbench/G1_answer").toString(), "--format", "toolbench");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("ChatGPT_DFS_woFilter_w2"), r.out());
         assertTrue(r.err().contains("1 answer files without a chosen path skipped"), r.err());
@@ -105,7 +93,7 @@ class AnalyzeCommandTest {
                 + "{\"task_id\": 1, \"trial\": 0, \"reward\": 1, \"traj\": [{\"role\": \"assistant\", \"tool_calls\":"
                 + " [{\"id\": \"x\", \"function\": {\"name\": \"f\", \"arguments\": \"{not json\"}}]}]}]");
         Path out = tmp.resolve("never.json");
-        Run r = run("analyze", bad.toString(), "--json", out.toString(), "--quiet");
+        CliRun r = run("analyze", bad.toString(), "--json", out.toString(), "--quiet");
         assertEquals(ExitCodes.BAD_INPUT, r.code());
         List<String> lines = r.err().lines().toList();
         assertEquals(1, lines.size(), r.err());
@@ -113,28 +101,28 @@ class AnalyzeCommandTest {
                 + "'traj[0].tool_calls[0].function.arguments': not valid JSON"), lines.get(0));
         assertFalse(Files.exists(out), "nothing written on bad input");
 
-        Run missing = run("analyze", tmp.resolve("nope.json").toString());
+        CliRun missing = run("analyze", tmp.resolve("nope.json").toString());
         assertEquals(ExitCodes.BAD_INPUT, missing.code());
         assertTrue(missing.err().contains("nope.json: no such file or folder"), missing.err());
 
-        Run twoModels = run("analyze", TAU, "--model", "a", "--model", "b");
+        CliRun twoModels = run("analyze", TAU, "--model", "a", "--model", "b");
         assertEquals(ExitCodes.BAD_INPUT, twoModels.code());
         assertTrue(twoModels.err().contains("--model is given 2 times for 1 files"), twoModels.err());
 
-        Run format = run("analyze", TAU, "--format", "csv");
+        CliRun format = run("analyze", TAU, "--format", "csv");
         assertEquals(ExitCodes.BAD_INPUT, format.code());
         assertTrue(format.err().contains("unknown format 'csv'"), format.err());
 
-        Run rps = run("analyze", TAU, "--rps");
+        CliRun rps = run("analyze", TAU, "--rps");
         assertEquals(ExitCodes.BAD_INPUT, rps.code());
         assertEquals(List.of("distillab: error: --rps needs a judge: run with --server URL (metrics-service asks "
                 + "judge-service) (see 'distillab analyze --help')"), rps.err().lines().toList());
 
-        Run edges = run("analyze", TAU, "--edges", "guessed");
+        CliRun edges = run("analyze", TAU, "--edges", "guessed");
         assertEquals(ExitCodes.BAD_INPUT, edges.code());
         assertTrue(edges.err().contains("--edges must be candidate or validated, got 'guessed'"), edges.err());
 
-        Run ref = run("analyze", TAU, "--reference", "nobody");
+        CliRun ref = run("analyze", TAU, "--reference", "nobody");
         assertEquals(ExitCodes.BAD_INPUT, ref.code());
         assertTrue(ref.err().contains("--reference nobody names no model"), ref.err());
     }
@@ -145,7 +133,7 @@ class AnalyzeCommandTest {
         Files.writeString(fam, "{\"gpt-4o/trial-0\": \"x\", \"gpt-4o/trial-1\": \"x\", \"gpt-4o/trial-2\": \"y\","
                 + " \"gpt-4o/trial-3\": \"y\"}");
         Path json = tmp.resolve("a.json");
-        Run r = run("analyze", TAU, "--split-trials", "--quiet", "--bootstrap", "100", "--direction",
+        CliRun r = run("analyze", TAU, "--split-trials", "--quiet", "--bootstrap", "100", "--direction",
                 "gpt-4o/trial-0,gpt-4o/trial-1,gpt-4o/trial-2,gpt-4o/trial-3", "--families", fam.toString(),
                 "--json", json.toString());
         assertEquals(0, r.code(), r.err());

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.distillab.cli.Distillab;
+import io.distillab.cli.CliRun;
 import io.distillab.training.loss.CpuSpanMaskedLoss;
 import io.distillab.training.loss.Logits;
 import io.distillab.training.loss.LossConfig;
@@ -16,8 +16,6 @@ import io.distillab.training.loss.Teacher;
 import io.distillab.training.npy.NpyArray;
 import io.distillab.training.npy.NpyReader;
 import io.distillab.training.npy.NpyWriter;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -27,7 +25,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class LossCommandTest {
     @TempDir
@@ -35,17 +32,8 @@ class LossCommandTest {
 
     private LossInputs inputs;
 
-    record Run(int code, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        CommandLine cl = Distillab.newCommandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @BeforeEach
@@ -89,7 +77,7 @@ class LossCommandTest {
     @Test
     void printsOneJsonObjectAndWritesTheGradient() throws Exception {
         Path grad = dir.resolve("g.npy");
-        Run r = run(args("--preset", "kd", "--device", "cpu", "--grad-out", grad.toString()));
+        CliRun r = run(args("--preset", "kd", "--device", "cpu", "--grad-out", grad.toString()));
         assertEquals(0, r.code(), r.err());
         assertEquals("", r.err());
         String json = r.out().strip();
@@ -115,7 +103,7 @@ class LossCommandTest {
 
     @Test
     void weightOverridesAndAutoDevice() {
-        Run r = run(args("--w-kl", "0.2,0.5,1,0", "--w-ce", "1,1,0.3,2", "--temperature", "0.8"));
+        CliRun r = run(args("--w-kl", "0.2,0.5,1,0", "--w-ce", "1,1,0.3,2", "--temperature", "0.8"));
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().lines().count() <= 1, "at most the one fallback line: " + r.err());
         LossResult expected = new CpuSpanMaskedLoss(1).compute(inputs,
@@ -143,14 +131,14 @@ class LossCommandTest {
             {"--device", "tpu", "unknown device 'tpu'"},
         };
         for (String[] c : cases) {
-            Run r = run(args("--device", "cpu", "--grad-out", grad.toString(), c[0], c[1]));
+            CliRun r = run(args("--device", "cpu", "--grad-out", grad.toString(), c[0], c[1]));
             assertEquals(2, r.code(), c[2] + ": " + r.err());
             assertEquals("", r.out());
             assertEquals(1, r.err().lines().count(), r.err());
             assertTrue(r.err().startsWith("distillab: error: ") && r.err().contains(c[2]), c[2] + " vs " + r.err());
             assertFalse(Files.exists(grad), "nothing written on error");
         }
-        Run both = run("loss", "--student", dir.resolve("z.npy").toString(), "--labels", "y.npy", "--spans", "m.npy");
+        CliRun both = run("loss", "--student", dir.resolve("z.npy").toString(), "--labels", "y.npy", "--spans", "m.npy");
         assertEquals(2, both.code());
         assertTrue(both.err().contains("exactly one of --teacher"), both.err());
     }
