@@ -1,5 +1,6 @@
 package io.distillab.service.support;
 
+import io.quarkus.runtime.ExecutionMode;
 import io.smallrye.config.ConfigSourceContext;
 import io.smallrye.config.ConfigSourceFactory;
 import io.smallrye.config.ConfigValue;
@@ -121,9 +122,15 @@ public final class EmbeddedPostgresConfigSourceFactory implements ConfigSourceFa
             return Map.of();
         }
 
+        /**
+         * Only a running application starts the server. Quarkus also reads the JDBC URL by name while
+         * it builds the application (every {@code mvn package}), when its execution mode is still
+         * UNSET: starting PostgreSQL then would write a cluster into the user's home at build time,
+         * and fail the build while the service itself runs on that directory (seen).
+         */
         @Override
         public String getValue(String propertyName) {
-            if (!PROVIDED.contains(propertyName)) {
+            if (!PROVIDED.contains(propertyName) || ExecutionMode.current() == ExecutionMode.UNSET) {
                 return null;
             }
             return sharedServer(dataDir, port).datasourceProperties().get(propertyName);

@@ -46,8 +46,17 @@ class EmbeddedPostgresConfigSourceFactoryTest {
         // Nothing listed by name: Quarkus's build would start the server to record its values.
         assertTrue(source.getPropertyNames().isEmpty());
         assertNull(source.getValue("quarkus.http.port"));
+        // While Quarkus builds the application (execution mode UNSET) nothing is started
+        assertNull(source.getValue(EmbeddedPostgresServer.JDBC_URL));
+        assertFalse(java.nio.file.Files.exists(dataDir), "no cluster written at build time");
 
-        String url = source.getValue(EmbeddedPostgresServer.JDBC_URL);
+        io.quarkus.runtime.ExecutionModeManager.runtimeInit();
+        String url;
+        try {
+            url = source.getValue(EmbeddedPostgresServer.JDBC_URL);
+        } finally {
+            io.quarkus.runtime.ExecutionModeManager.unset();
+        }
         assertTrue(url.startsWith("jdbc:postgresql://localhost:"), url);
         // The URL alone is enough: it names the user.
         try (Connection c = DriverManager.getConnection(url);
