@@ -3,6 +3,8 @@
 # with its embedded PostgreSQL in a temporary folder, and the CLI asking for RPS and validated edges.
 # Checks that every off-diagonal pair gets an RPS, that validated edges (the offline judge confirms
 # every candidate) give the same AGS as the in-process run, and that the report page is served.
+# Security stays on: each service writes its local admin key under DISTILLAB_HOME at its first
+# start; metrics-service finds judge-service's there (same machine) and the CLI metrics-service's.
 # Needs a built tree (./mvnw install). Usage: scripts/e2e-services.sh
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,6 +19,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+export DISTILLAB_HOME="$work/home"
 
 java -Dquarkus.http.port="$judge_port" -Ddistillab.embedded-postgres.data-dir="$work/judge-pg" \
   -jar judge-service/target/quarkus-app/quarkus-run.jar > "$work/judge.log" 2>&1 &
@@ -44,5 +47,10 @@ bin/distillab analyze "$data" --split-trials --quiet --server "http://localhost:
 cat "$work/table.txt"
 
 java -cp "cli/target/lib/*" scripts/E2eCheck.java "$work/local.json" "$work/remote.json"
-grep -q 'id="heatmap-ags"' <(curl -sf "http://localhost:$metrics_port/api/v1/analyses/1/report")
+admin_key="$(cat "$DISTILLAB_HOME/metrics-service/admin-key")"
+test "$(stat -c %a "$DISTILLAB_HOME/metrics-service/admin-key")" = 600
+# without the key the API is closed, with it the report is served
+test "$(curl -s -o /dev/null -w '%{http_code}' "http://localhost:$metrics_port/api/v1/analyses/1/report")" = 401
+grep -q 'id="heatmap-ags"' <(curl -sf -H "Authorization: Bearer $admin_key" \
+  "http://localhost:$metrics_port/api/v1/analyses/1/report")
 echo "e2e services: all checks passed"

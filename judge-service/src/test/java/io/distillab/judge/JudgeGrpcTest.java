@@ -1,5 +1,6 @@
 package io.distillab.judge;
 
+import io.distillab.service.support.testing.TestAuth;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -45,7 +46,8 @@ class JudgeGrpcTest {
     @BeforeEach
     void connect() {
         channel = NettyChannelBuilder.forAddress(http.getHost(), http.getPort()).usePlaintext().build();
-        judge = JudgeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+        judge = JudgeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS)
+                .withInterceptors(TestAuth.grpcAuthorization(TestAuth.adminBearer()));
     }
 
     @AfterEach

@@ -1,6 +1,6 @@
 package io.distillab.metrics;
 
-import static io.restassured.RestAssured.given;
+import static io.distillab.service.support.testing.TestAuth.givenAdmin;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
@@ -63,14 +63,14 @@ class AnalysisApiTest {
         assertEquals(expectedFull, actualFull);
         assertTrue(actualFull.path("models").size() > 4, actualFull.path("models").toString());
 
-        given().when().get("/api/v1/analyses/" + full).then().statusCode(200)
+        givenAdmin().when().get("/api/v1/analyses/" + full).then().statusCode(200)
                 .body("progress.done", equalTo(fullView.getInt("progress.total"))).body("attempts", equalTo(1))
                 .body("parameters.splitTrials", equalTo(true)).body("parameters.edges", equalTo("candidate"))
                 .body("links.report", equalTo("/api/v1/analyses/" + full + "/report"));
-        given().when().get("/api/v1/analyses/" + full + "/report").then().statusCode(200)
+        givenAdmin().when().get("/api/v1/analyses/" + full + "/report").then().statusCode(200)
                 .contentType(containsString("text/html")).body(containsString("<svg id=\"heatmap-ags\""))
                 .body(containsString("heatmap-ged")).body(containsString("class=\"feature-bars\""));
-        given().queryParam("dataset", dataset).queryParam("status", "done").when().get("/api/v1/analyses")
+        givenAdmin().queryParam("dataset", dataset).queryParam("status", "done").when().get("/api/v1/analyses")
                 .then().statusCode(200).body("id", hasItem((int) full));
     }
 
@@ -94,10 +94,10 @@ class AnalysisApiTest {
         assertEquals(List.of("ChatGPT_DFS_woFilter_w2", "gpt-4o"),
                 InProcess.JSON.convertValue(r.get("models"), List.class));
         assertEquals(3, r.get("pairs").size());
-        given().when().delete("/api/v1/analyses/" + id).then().statusCode(204);
-        given().when().get("/api/v1/analyses/" + id).then().statusCode(404).contentType(PROBLEM);
-        given().when().get("/api/v1/analyses/" + id + "/result").then().statusCode(404).contentType(PROBLEM);
-        given().when().delete("/api/v1/analyses/" + id).then().statusCode(404).contentType(PROBLEM);
+        givenAdmin().when().delete("/api/v1/analyses/" + id).then().statusCode(204);
+        givenAdmin().when().get("/api/v1/analyses/" + id).then().statusCode(404).contentType(PROBLEM);
+        givenAdmin().when().get("/api/v1/analyses/" + id + "/result").then().statusCode(404).contentType(PROBLEM);
+        givenAdmin().when().delete("/api/v1/analyses/" + id).then().statusCode(404).contentType(PROBLEM);
     }
 
     @Test
@@ -115,20 +115,20 @@ class AnalysisApiTest {
                 "direction", Map.of("dataset", dataset, "direction", List.of("gpt-4o")),
                 "toolClasses.book", Map.of("dataset", dataset, "toolClasses", Map.of("book", "WRIT")));
         for (Map.Entry<String, Map<String, Object>> c : cases.entrySet()) {
-            given().contentType(ContentType.JSON).body(c.getValue()).when().post("/api/v1/analyses")
+            givenAdmin().contentType(ContentType.JSON).body(c.getValue()).when().post("/api/v1/analyses")
                     .then().statusCode(400).contentType(PROBLEM).body("field", equalTo(c.getKey()));
         }
-        given().contentType(ContentType.JSON).body("{\"dataset\": \"one\"}").when().post("/api/v1/analyses")
+        givenAdmin().contentType(ContentType.JSON).body("{\"dataset\": \"one\"}").when().post("/api/v1/analyses")
                 .then().statusCode(400).contentType(PROBLEM).body("field", equalTo("dataset"));
-        given().contentType(ContentType.JSON).body(Map.of("dataset", 999999)).when().post("/api/v1/analyses")
+        givenAdmin().contentType(ContentType.JSON).body(Map.of("dataset", 999999)).when().post("/api/v1/analyses")
                 .then().statusCode(400).contentType(PROBLEM).body("field", equalTo("dataset"));
         long empty = TestData.newDataset("empty");
-        given().contentType(ContentType.JSON).body(Map.of("dataset", empty)).when().post("/api/v1/analyses")
+        givenAdmin().contentType(ContentType.JSON).body(Map.of("dataset", empty)).when().post("/api/v1/analyses")
                 .then().statusCode(400).contentType(PROBLEM).body("detail", containsString("no trajectories"));
-        given().queryParam("status", "sleeping").when().get("/api/v1/analyses").then().statusCode(400)
+        givenAdmin().queryParam("status", "sleeping").when().get("/api/v1/analyses").then().statusCode(400)
                 .contentType(PROBLEM).body("field", equalTo("status"));
-        given().when().get("/api/v1/analyses/999999").then().statusCode(404).contentType(PROBLEM);
-        given().when().get("/api/v1/analyses/999999/report").then().statusCode(404);
-        given().when().get("/api/v1/analyses").then().statusCode(200).body("status", not(hasItem("bogus")));
+        givenAdmin().when().get("/api/v1/analyses/999999").then().statusCode(404).contentType(PROBLEM);
+        givenAdmin().when().get("/api/v1/analyses/999999/report").then().statusCode(404);
+        givenAdmin().when().get("/api/v1/analyses").then().statusCode(200).body("status", not(hasItem("bogus")));
     }
 }

@@ -1,6 +1,6 @@
 package io.distillab.metrics;
 
-import static io.restassured.RestAssured.given;
+import static io.distillab.service.support.testing.TestAuth.givenAdmin;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.distillab.cli.Distillab;
+import io.distillab.service.support.testing.TestAuth;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -33,12 +34,16 @@ class CliThroughServiceTest {
     }
 
     private static Run distillab(List<String> args) {
+        List<String> withToken = new ArrayList<>(args);
+        if (withToken.contains("--server")) {
+            withToken.addAll(List.of("--token", TestAuth.adminKey()));
+        }
         CommandLine cl = Distillab.newCommandLine();
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         cl.setOut(new PrintWriter(out));
         cl.setErr(new PrintWriter(err));
-        int exit = cl.execute(args.toArray(String[]::new));
+        int exit = cl.execute(withToken.toArray(String[]::new));
         return new Run(exit, out.toString(), err.toString());
     }
 
@@ -91,9 +96,9 @@ class CliThroughServiceTest {
                 TestData.toolBench("G1_answer").toString()));
         assertEquals(0, second.exit(), second.err());
         assertTrue(second.out().contains("dataset '" + name + "'"), second.out());
-        long id = given().when().get("/api/v1/datasets").then().extract().jsonPath()
+        long id = givenAdmin().when().get("/api/v1/datasets").then().extract().jsonPath()
                 .getLong("find { it.name == '" + name + "' }.id");
-        given().when().get("/api/v1/datasets/" + id).then().body("uploads", equalTo(6)).body("models", equalTo(2));
+        givenAdmin().when().get("/api/v1/datasets/" + id).then().body("uploads", equalTo(6)).body("models", equalTo(2));
         Run bad = distillab(List.of("import", "--server", base.toString(), "--dataset", name, "--format", "toolbench",
                 TestData.tauBench().toString()));
         assertEquals(2, bad.exit());

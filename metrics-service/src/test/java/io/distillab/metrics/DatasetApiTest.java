@@ -1,6 +1,6 @@
 package io.distillab.metrics;
 
-import static io.restassured.RestAssured.given;
+import static io.distillab.service.support.testing.TestAuth.givenAdmin;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
@@ -28,28 +28,28 @@ class DatasetApiTest {
     @Test
     void createListGetAndDelete() {
         String name = "crud-" + System.nanoTime();
-        long id = given().contentType(ContentType.JSON).body(Map.of("name", name, "description", "d"))
+        long id = givenAdmin().contentType(ContentType.JSON).body(Map.of("name", name, "description", "d"))
                 .when().post("/api/v1/datasets").then().statusCode(201)
                 .header("Location", containsString("/api/v1/datasets/"))
                 .body("name", equalTo(name)).body("trajectories", equalTo(0)).extract().jsonPath().getLong("id");
-        given().when().get("/api/v1/datasets").then().statusCode(200).body("name", hasItem(name));
-        given().when().get("/api/v1/datasets/" + id).then().statusCode(200).body("description", equalTo("d"));
-        given().contentType(ContentType.JSON).body(Map.of("name", name)).when().post("/api/v1/datasets")
+        givenAdmin().when().get("/api/v1/datasets").then().statusCode(200).body("name", hasItem(name));
+        givenAdmin().when().get("/api/v1/datasets/" + id).then().statusCode(200).body("description", equalTo("d"));
+        givenAdmin().contentType(ContentType.JSON).body(Map.of("name", name)).when().post("/api/v1/datasets")
                 .then().statusCode(409).contentType(PROBLEM).body("detail", containsString(name));
-        given().when().delete("/api/v1/datasets/" + id).then().statusCode(204);
-        given().when().get("/api/v1/datasets/" + id).then().statusCode(404).contentType(PROBLEM);
-        given().when().delete("/api/v1/datasets/" + id).then().statusCode(404).contentType(PROBLEM);
+        givenAdmin().when().delete("/api/v1/datasets/" + id).then().statusCode(204);
+        givenAdmin().when().get("/api/v1/datasets/" + id).then().statusCode(404).contentType(PROBLEM);
+        givenAdmin().when().delete("/api/v1/datasets/" + id).then().statusCode(404).contentType(PROBLEM);
     }
 
     @Test
     void badDatasetRequestsNameTheField() {
-        given().contentType(ContentType.JSON).body(Map.of("name", " ")).when().post("/api/v1/datasets")
+        givenAdmin().contentType(ContentType.JSON).body(Map.of("name", " ")).when().post("/api/v1/datasets")
                 .then().statusCode(400).contentType(PROBLEM).body("field", equalTo("name"));
-        given().contentType(ContentType.JSON).body("{\"name\": [1]}").when().post("/api/v1/datasets")
+        givenAdmin().contentType(ContentType.JSON).body("{\"name\": [1]}").when().post("/api/v1/datasets")
                 .then().statusCode(400).contentType(PROBLEM).body("field", equalTo("name"));
-        given().contentType(ContentType.JSON).body("{not json").when().post("/api/v1/datasets")
+        givenAdmin().contentType(ContentType.JSON).body("{not json").when().post("/api/v1/datasets")
                 .then().statusCode(400).contentType(PROBLEM);
-        given().when().get("/api/v1/datasets/abc").then().statusCode(404);
+        givenAdmin().when().get("/api/v1/datasets/abc").then().statusCode(404);
     }
 
     @Test
@@ -59,18 +59,18 @@ class DatasetApiTest {
         assertEquals(200, up.getInt("trajectories"));
         assertEquals(Files.size(TestData.tauBench()), up.getLong("bytes"));
         assertEquals("gpt-4o", up.getString("models[0]"));
-        given().when().get("/api/v1/datasets/" + id + "/models").then().statusCode(200)
+        givenAdmin().when().get("/api/v1/datasets/" + id + "/models").then().statusCode(200)
                 .body("$", hasSize(1)).body("[0].name", equalTo("gpt-4o")).body("[0].trajectories", equalTo(200))
                 .body("[0].tasks", equalTo(50));
-        given().when().get("/api/v1/datasets/" + id + "/tasks").then().statusCode(200)
+        givenAdmin().when().get("/api/v1/datasets/" + id + "/tasks").then().statusCode(200)
                 .body("$", hasSize(50)).body("[0].trajectories", equalTo(4)).body("[0].models", equalTo(1));
         // the model query parameter overrides the file's model name
         TestData.upload(id, TestData.toolBench("G1_answer").resolve("10_ChatGPT_DFS_woFilter_w2.json"),
                 "toolbench", "renamed");
-        given().when().get("/api/v1/datasets/" + id + "/models").then().body("name", hasItem("renamed"));
-        given().when().get("/api/v1/datasets/" + id + "/uploads").then().statusCode(200).body("$", hasSize(2))
+        givenAdmin().when().get("/api/v1/datasets/" + id + "/models").then().body("name", hasItem("renamed"));
+        givenAdmin().when().get("/api/v1/datasets/" + id + "/uploads").then().statusCode(200).body("$", hasSize(2))
                 .body("[1].models[0]", equalTo("renamed"));
-        given().when().get("/api/v1/datasets/" + id).then().body("trajectories", equalTo(201))
+        givenAdmin().when().get("/api/v1/datasets/" + id).then().body("trajectories", equalTo(201))
                 .body("models", equalTo(2)).body("uploads", equalTo(2));
     }
 
@@ -84,13 +84,13 @@ class DatasetApiTest {
         // 800 records, about 16 MB: record 750 comes after the first COPY batches went to the database
         ((ObjectNode) records.get(750)).put("reward", "high");
         byte[] body = json.writeValueAsBytes(records);
-        given().contentType("application/json").body(body).queryParam("format", "tau-bench")
+        givenAdmin().contentType("application/json").body(body).queryParam("format", "tau-bench")
                 .queryParam("filename", "gpt-4o-airline.json")
                 .when().post("/api/v1/datasets/" + id + "/trajectories").then().statusCode(400).contentType(PROBLEM)
                 .body("record", equalTo("record 750")).body("field", equalTo("reward"))
                 .body("file", equalTo("gpt-4o-airline.json"))
                 .body("detail", startsWith("gpt-4o-airline.json: record 750: field 'reward'"));
-        given().when().get("/api/v1/datasets/" + id).then().statusCode(200)
+        givenAdmin().when().get("/api/v1/datasets/" + id).then().statusCode(200)
                 .body("trajectories", equalTo(0)).body("uploads", equalTo(0)).body("models", equalTo(0))
                 .body("tasks", equalTo(0));
     }
@@ -99,28 +99,28 @@ class DatasetApiTest {
     void badUploadParametersAndBodies() throws Exception {
         long id = TestData.newDataset("params");
         byte[] file = Files.readAllBytes(TestData.tauBench());
-        given().contentType("application/json").body(file).when().post("/api/v1/datasets/" + id + "/trajectories")
+        givenAdmin().contentType("application/json").body(file).when().post("/api/v1/datasets/" + id + "/trajectories")
                 .then().statusCode(400).contentType(PROBLEM).body("field", equalTo("format"));
-        given().contentType("application/json").body(file).queryParam("format", "csv")
+        givenAdmin().contentType("application/json").body(file).queryParam("format", "csv")
                 .when().post("/api/v1/datasets/" + id + "/trajectories")
                 .then().statusCode(400).contentType(PROBLEM).body("field", equalTo("format"))
                 .body("detail", containsString("tau-bench"));
-        given().contentType("application/json").body(file).queryParam("format", "tau-bench").queryParam("model", " ")
+        givenAdmin().contentType("application/json").body(file).queryParam("format", "tau-bench").queryParam("model", " ")
                 .when().post("/api/v1/datasets/" + id + "/trajectories")
                 .then().statusCode(400).contentType(PROBLEM).body("field", equalTo("model"));
-        given().contentType("application/json").body("[{\"task_id\": 1,").queryParam("format", "tau-bench")
+        givenAdmin().contentType("application/json").body("[{\"task_id\": 1,").queryParam("format", "tau-bench")
                 .when().post("/api/v1/datasets/" + id + "/trajectories")
                 .then().statusCode(400).contentType(PROBLEM).body("detail", containsString("not valid JSON"));
-        given().contentType("application/json").body("{\"model\": \"m\"}\n").queryParam("format", "chat-jsonl")
+        givenAdmin().contentType("application/json").body("{\"model\": \"m\"}\n").queryParam("format", "chat-jsonl")
                 .queryParam("filename", "runs.jsonl")
                 .when().post("/api/v1/datasets/" + id + "/trajectories")
                 .then().statusCode(400).contentType(PROBLEM).body("record", equalTo("line 1"))
                 .body("field", equalTo("task"));
-        given().contentType("application/json").body(file).queryParam("format", "tau-bench")
+        givenAdmin().contentType("application/json").body(file).queryParam("format", "tau-bench")
                 .when().post("/api/v1/datasets/999999/trajectories").then().statusCode(404).contentType(PROBLEM);
-        given().when().get("/api/v1/datasets/999999/models").then().statusCode(404).contentType(PROBLEM);
-        given().when().get("/api/v1/datasets/999999/tasks").then().statusCode(404).contentType(PROBLEM);
-        given().when().get("/api/v1/datasets/" + id).then().body("trajectories", equalTo(0));
+        givenAdmin().when().get("/api/v1/datasets/999999/models").then().statusCode(404).contentType(PROBLEM);
+        givenAdmin().when().get("/api/v1/datasets/999999/tasks").then().statusCode(404).contentType(PROBLEM);
+        givenAdmin().when().get("/api/v1/datasets/" + id).then().body("trajectories", equalTo(0));
         assertTrue(file.length > 1_000_000);
     }
 }

@@ -1,5 +1,6 @@
 package io.distillab.metrics;
 
+import io.distillab.service.support.testing.TestAuth;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -45,8 +46,9 @@ class GrpcApiTest {
     @BeforeEach
     void connect() {
         channel = NettyChannelBuilder.forAddress("localhost", base.getPort()).usePlaintext().build();
-        blocking = MetricsGrpc.newBlockingStub(channel).withDeadlineAfter(3, TimeUnit.MINUTES);
-        async = MetricsGrpc.newStub(channel);
+        blocking = MetricsGrpc.newBlockingStub(channel).withDeadlineAfter(3, TimeUnit.MINUTES)
+                .withInterceptors(TestAuth.grpcAuthorization(TestAuth.adminBearer()));
+        async = MetricsGrpc.newStub(channel).withInterceptors(TestAuth.grpcAuthorization(TestAuth.adminBearer()));
     }
 
     @AfterEach

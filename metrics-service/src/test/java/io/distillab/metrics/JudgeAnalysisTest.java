@@ -1,6 +1,6 @@
 package io.distillab.metrics;
 
-import static io.restassured.RestAssured.given;
+import static io.distillab.service.support.testing.TestAuth.givenAdmin;
 import static org.hamcrest.Matchers.containsString;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -100,6 +100,7 @@ class JudgeAnalysisTest {
         // (m2, m2): one trial per task, no trial pair
         assertTrue(byPair.get("m2|m2").isNull());
         assertTrue(judge.batches.get() >= 2);
+        assertEquals(0, judge.unauthorized.get(), "every batch carried distillab.judge.api-key");
     }
 
     @Test
@@ -154,7 +155,7 @@ class JudgeAnalysisTest {
                 + " is unreachable"), r.getString("error"));
         assertEquals("failed", TestData.await(validated, Duration.ofMinutes(2)).getString("status"));
         assertEquals("done", TestData.await(plain, Duration.ofMinutes(1)).getString("status"));
-        given().when().get("/api/v1/analyses/" + rps + "/result").then().statusCode(409)
+        givenAdmin().when().get("/api/v1/analyses/" + rps + "/result").then().statusCode(409)
                 .contentType("application/problem+json").body("detail", containsString("unreachable"));
     }
 }

@@ -1,6 +1,7 @@
 package io.distillab.metrics;
 
 import io.distillab.service.support.EmbeddedPostgresTestResource;
+import io.distillab.service.support.testing.AuthTestResource;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,6 +15,8 @@ import java.util.Map;
  * listens.
  */
 public class MetricsTestProfile implements QuarkusTestProfile {
+    /** The key metrics-service sends the test judge, which refuses batches without it. */
+    static final String JUDGE_API_KEY = "dlk_metrics-service-test-key-for-the-judge";
 
     /** The test judge's port, picked once per JVM (profiles are instantiated more than once). */
     public static int judgePort() {
@@ -32,11 +35,13 @@ public class MetricsTestProfile implements QuarkusTestProfile {
                 "distillab.worker.poll", "200ms",
                 "distillab.worker.threads", "1",
                 "quarkus.rest-client.judge.url", "http://localhost:" + judgePort(),
-                "io.distillab.metrics.judge.JudgeRestClient/Retry/delay", "100");
+                "io.distillab.metrics.judge.JudgeRestClient/Retry/delay", "100",
+                "distillab.judge.api-key", JUDGE_API_KEY);
     }
 
     @Override
     public List<TestResourceEntry> testResources() {
-        return List.of(new TestResourceEntry(EmbeddedPostgresTestResource.class));
+        return List.of(new TestResourceEntry(EmbeddedPostgresTestResource.class),
+                new TestResourceEntry(AuthTestResource.class));
     }
 }

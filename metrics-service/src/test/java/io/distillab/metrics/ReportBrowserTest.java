@@ -1,5 +1,6 @@
 package io.distillab.metrics;
 
+import io.distillab.service.support.testing.TestAuth;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -66,6 +67,7 @@ class ReportBrowserTest {
                      .setArgs(List.of("--no-sandbox", "--disable-gpu", "--disable-background-networking",
                              "--disable-component-update", "--disable-sync", "--no-first-run")))) {
             Page page = browser.newPage();
+            page.setExtraHTTPHeaders(java.util.Map.of("Authorization", TestAuth.adminBearer()));
             Response response = page.navigate(base.toString() + "api/v1/analyses/" + id + "/report");
             assertEquals(200, response.status());
             assertTrue(page.title().contains("analysis " + id), page.title());

@@ -1,6 +1,6 @@
 package io.distillab.metrics;
 
-import static io.restassured.RestAssured.given;
+import static io.distillab.service.support.testing.TestAuth.givenAdmin;
 
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
@@ -30,13 +30,13 @@ final class TestData {
     }
 
     static long newDataset(String prefix) {
-        return given().contentType(ContentType.JSON)
+        return givenAdmin().contentType(ContentType.JSON)
                 .body(Map.of("name", prefix + "-" + UUID.randomUUID(), "description", "test"))
                 .when().post("/api/v1/datasets").then().statusCode(201).extract().jsonPath().getLong("id");
     }
 
     static JsonPath upload(long dataset, Path file, String format, String model) throws Exception {
-        var spec = given().contentType("application/octet-stream").body(Files.readAllBytes(file))
+        var spec = givenAdmin().contentType("application/octet-stream").body(Files.readAllBytes(file))
                 .queryParam("format", format).queryParam("filename", file.getFileName().toString());
         if (model != null) {
             spec = spec.queryParam("model", model);
@@ -46,19 +46,19 @@ final class TestData {
     }
 
     static long submit(Map<String, Object> parameters) {
-        return given().contentType(ContentType.JSON).body(parameters).when().post("/api/v1/analyses")
+        return givenAdmin().contentType(ContentType.JSON).body(parameters).when().post("/api/v1/analyses")
                 .then().statusCode(202).extract().jsonPath().getLong("id");
     }
 
     static JsonPath view(long analysis) {
-        return given().when().get("/api/v1/analyses/" + analysis).then().statusCode(200).extract().jsonPath();
+        return givenAdmin().when().get("/api/v1/analyses/" + analysis).then().statusCode(200).extract().jsonPath();
     }
 
     /** Polls until the analysis is done or failed; returns its view. */
     static JsonPath await(long analysis, Duration timeout) throws InterruptedException {
         long end = System.nanoTime() + timeout.toNanos();
         while (true) {
-            JsonPath v = given().when().get("/api/v1/analyses/" + analysis).then().statusCode(200).extract().jsonPath();
+            JsonPath v = givenAdmin().when().get("/api/v1/analyses/" + analysis).then().statusCode(200).extract().jsonPath();
             String status = v.getString("status");
             if (status.equals("done") || status.equals("failed")) {
                 return v;
@@ -71,7 +71,7 @@ final class TestData {
     }
 
     static String result(long analysis) {
-        return given().when().get("/api/v1/analyses/" + analysis + "/result").then().statusCode(200)
+        return givenAdmin().when().get("/api/v1/analyses/" + analysis + "/result").then().statusCode(200)
                 .contentType(ContentType.JSON).extract().asString();
     }
 }

@@ -30,6 +30,7 @@ final class TestJudgeServer implements AutoCloseable {
     private final HttpServer server;
     final AtomicInteger batches = new AtomicInteger();
     final AtomicInteger items = new AtomicInteger();
+    final AtomicInteger unauthorized = new AtomicInteger();
 
     TestJudgeServer(int port) throws IOException {
         server = HttpServer.create(new InetSocketAddress("localhost", port), 16);
@@ -81,6 +82,17 @@ final class TestJudgeServer implements AutoCloseable {
     }
 
     private void batch(HttpExchange ex, Function<JsonNode, ObjectNode> judge) throws IOException {
+        // like judge-service: no batch without the key metrics-service is configured with
+        if (!("Bearer " + MetricsTestProfile.JUDGE_API_KEY).equals(ex.getRequestHeaders().getFirst("Authorization"))) {
+            unauthorized.incrementAndGet();
+            byte[] problem = "{\"status\":401,\"title\":\"Unauthenticated\"}".getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().add("Content-Type", "application/problem+json");
+            ex.sendResponseHeaders(401, problem.length);
+            try (OutputStream o = ex.getResponseBody()) {
+                o.write(problem);
+            }
+            return;
+        }
         JsonNode body = JSON.readTree(ex.getRequestBody());
         batches.incrementAndGet();
         StringBuilder out = new StringBuilder();

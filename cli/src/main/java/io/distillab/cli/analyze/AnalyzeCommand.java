@@ -107,6 +107,11 @@ public final class AnalyzeCommand implements Callable<Integer> {
             description = "Run on metrics-service at URL: upload the files to a new dataset there, analyse there.")
     java.net.URI server;
 
+    @Option(names = "--token", paramLabel = "TOKEN",
+            description = "API key or JWT for --server (default: $DISTILLAB_TOKEN; for a server on this machine, "
+                    + "its local admin key in ~/.distillab/metrics-service/admin-key).")
+    String token;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -121,7 +126,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
                     + " needs a judge: run with --server URL (metrics-service asks judge-service)");
         }
         if (server != null) {
-            ResultJson.Parsed remote = new RemoteAnalysis(server, quiet ? null : err()).run(new RemoteAnalysis.Request(
+            ResultJson.Parsed remote = new RemoteAnalysis(server, token, quiet ? null : err()).run(new RemoteAnalysis.Request(
                     input.files, fmt, input.models, options, reference, splitTrials, toolClasses, direction,
                     families == null ? null : readFamilies(), rps, edges, judge));
             rpsByPair = remote.rps();

@@ -25,13 +25,18 @@ public final class ImportCommand implements Callable<Integer> {
     @Option(names = "--server", required = true, paramLabel = "URL", description = "metrics-service, e.g. http://localhost:8080")
     URI server;
 
+    @Option(names = "--token", paramLabel = "TOKEN",
+            description = "API key or JWT (default: $DISTILLAB_TOKEN; for a server on this machine, "
+                    + "its local admin key in ~/.distillab/metrics-service/admin-key).")
+    String token;
+
     @Option(names = "--dataset", required = true, paramLabel = "NAME", description = "The dataset to add the files to.")
     String dataset;
 
     @Override
     public Integer call() throws Exception {
         TrajectoryFormat fmt = input.format();
-        MetricsServerClient client = new MetricsServerClient(server);
+        MetricsServerClient client = new MetricsServerClient(server, ServerToken.resolve(token, server).orElse(null));
         long id = client.datasetNamed(dataset);
         Uploads.uploadAll(client, id, input.files, fmt, input.models, spec.commandLine().getOut());
         spec.commandLine().getOut().printf("dataset '%s' (id %d) at %s%n", dataset, id, client.base());

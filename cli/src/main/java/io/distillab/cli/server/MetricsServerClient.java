@@ -27,12 +27,22 @@ public final class MetricsServerClient {
 
     private final URI base;
     private final HttpClient http;
+    private final String token;
 
-    /** @param server the service's base URL, e.g. {@code http://localhost:8080} */
-    public MetricsServerClient(URI server) {
+    /**
+     * @param server the service's base URL, e.g. {@code http://localhost:8080}
+     * @param token  an API key or JWT sent as {@code Authorization: Bearer}; null sends none
+     */
+    public MetricsServerClient(URI server, String token) {
         String s = server.toString();
         this.base = URI.create(s.endsWith("/") ? s : s + "/");
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        this.token = token;
+    }
+
+    /** With the token {@link ServerToken} finds ({@code DISTILLAB_TOKEN} or the local admin key). */
+    public MetricsServerClient(URI server) {
+        this(server, ServerToken.resolve(null, server).orElse(null));
     }
 
     public URI base() {
@@ -47,7 +57,7 @@ public final class MetricsServerClient {
 
     /** The id of the dataset with this name, creating it when there is none. */
     public long datasetNamed(String name) throws IOException, InterruptedException {
-        for (JsonNode d : send(HttpRequest.newBuilder(base.resolve("api/v1/datasets")).GET().build())) {
+        for (JsonNode d : send(request("api/v1/datasets").GET().build())) {
             if (d.get("name").asText().equals(name)) {
                 return d.get("id").asLong();
             }
@@ -65,7 +75,7 @@ public final class MetricsServerClient {
         }
         String query = q.entrySet().stream().map(e -> e.getKey() + "=" + URLEncoder.encode(e.getValue(),
                 StandardCharsets.UTF_8)).collect(Collectors.joining("&"));
-        HttpRequest r = HttpRequest.newBuilder(base.resolve("api/v1/datasets/" + dataset + "/trajectories?" + query))
+        HttpRequest r = request("api/v1/datasets/" + dataset + "/trajectories?" + query)
                 .header("Content-Type", "application/octet-stream")
                 .POST(HttpRequest.BodyPublishers.ofFile(file)).build();
         return send(r);
@@ -77,21 +87,26 @@ public final class MetricsServerClient {
     }
 
     public JsonNode analysis(long id) throws IOException, InterruptedException {
-        return send(HttpRequest.newBuilder(base.resolve("api/v1/analyses/" + id)).GET().build());
+        return send(request("api/v1/analyses/" + id).GET().build());
     }
 
     /** The result JSON, verbatim. */
     public String result(long id) throws IOException, InterruptedException {
-        return sendForText(HttpRequest.newBuilder(base.resolve("api/v1/analyses/" + id + "/result")).GET().build());
+        return sendForText(request("api/v1/analyses/" + id + "/result").GET().build());
     }
 
     public String report(long id) throws IOException, InterruptedException {
-        return sendForText(HttpRequest.newBuilder(base.resolve("api/v1/analyses/" + id + "/report")).GET().build());
+        return sendForText(request("api/v1/analyses/" + id + "/report").GET().build());
     }
 
     private HttpRequest post(String path, JsonNode body) throws IOException {
-        return HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/json")
+        return request(path).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))).build();
+    }
+
+    private HttpRequest.Builder request(String path) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path));
+        return token == null ? b : b.header("Authorization", "Bearer " + token);
     }
 
     private JsonNode send(HttpRequest r) throws IOException, InterruptedException {
@@ -114,6 +129,12 @@ public final class MetricsServerClient {
                 }
             } catch (IOException notJson) {
                 // keep the body as it is
+            }
+            if (response.statusCode() == 401) {
+                detail = token == null
+                        ? "no credentials: pass --token, set " + ServerToken.ENV + ", or for a service on this machine "
+                                + "let it write its local admin key (" + ServerToken.SERVICE + "/admin-key)"
+                        : "the token was refused (unknown, expired or from another issuer)";
             }
             throw new ServerException(response.statusCode(), "metrics-service at " + base + " answered "
                     + response.statusCode() + ": " + detail);

@@ -32,8 +32,9 @@ public final class RemoteAnalysis {
     private final PrintWriter log;
 
     /** @param log progress lines go here (stderr); null for none */
-    public RemoteAnalysis(URI server, PrintWriter log) {
-        this.client = new MetricsServerClient(server);
+    /** @param token see {@link ServerToken}; null for the default lookup */
+    public RemoteAnalysis(URI server, String token, PrintWriter log) {
+        this.client = new MetricsServerClient(server, ServerToken.resolve(token, server).orElse(null));
         this.log = log;
     }
 

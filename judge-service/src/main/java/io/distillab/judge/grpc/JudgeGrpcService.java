@@ -1,5 +1,7 @@
 package io.distillab.judge.grpc;
 
+import io.distillab.service.support.auth.Roles;
+import jakarta.annotation.security.RolesAllowed;
 import io.distillab.judge.api.InvalidRequestException;
 import io.distillab.judge.batch.BatchRequest;
 import io.distillab.judge.batch.BatchRunner;
@@ -26,6 +28,7 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /** The gRPC face of the pipeline the REST resources use (src/main/proto/judge.proto). */
+@RolesAllowed(Roles.WRITER)
 @GrpcService
 public class JudgeGrpcService implements JudgeService {
     private final JudgmentService judgments;

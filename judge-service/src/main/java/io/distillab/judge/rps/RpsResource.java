@@ -1,5 +1,7 @@
 package io.distillab.judge.rps;
 
+import io.distillab.service.support.auth.Roles;
+import jakarta.annotation.security.RolesAllowed;
 import io.distillab.judge.api.Problem;
 import io.distillab.judge.batch.BatchLine;
 import io.distillab.judge.batch.BatchRequest;
@@ -21,6 +23,7 @@ import org.jboss.resteasy.reactive.RestStreamElementType;
 import org.jboss.resteasy.reactive.common.util.RestMediaType;
 
 /** RPS scoring of stage-aligned message groups (SPEC section 5). */
+@RolesAllowed(Roles.WRITER)
 @Path("/api/v1/rps")
 @Tag(name = "rps")
 @Consumes(MediaType.APPLICATION_JSON)

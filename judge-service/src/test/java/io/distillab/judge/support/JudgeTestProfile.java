@@ -1,6 +1,7 @@
 package io.distillab.judge.support;
 
 import io.distillab.service.support.EmbeddedPostgresTestResource;
+import io.distillab.service.support.testing.AuthTestResource;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,7 @@ public class JudgeTestProfile implements QuarkusTestProfile {
     @Override
     public List<TestResourceEntry> testResources() {
         return List.of(new TestResourceEntry(EmbeddedPostgresTestResource.class),
+                new TestResourceEntry(AuthTestResource.class),
                 new TestResourceEntry(OpenAiStubResource.class));
     }
 }

@@ -1,6 +1,6 @@
 package io.distillab.judge.support;
 
-import static io.restassured.RestAssured.given;
+import static io.distillab.service.support.testing.TestAuth.givenAdmin;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -58,12 +58,12 @@ public final class Requests {
     }
 
     public static ValidatableResponse post(String path, Object body) {
-        return given().contentType(ContentType.JSON).body(body).when().post(path).then();
+        return givenAdmin().contentType(ContentType.JSON).body(body).when().post(path).then();
     }
 
     /** Posts a batch and reads its NDJSON answer, one node per line. */
     public static List<JsonNode> batch(String path, List<?> items) {
-        String ndjson = given().contentType(ContentType.JSON).body(Map.of("items", items))
+        String ndjson = givenAdmin().contentType(ContentType.JSON).body(Map.of("items", items))
                 .when().post(path + "/batch")
                 .then().statusCode(200).contentType("application/x-ndjson")
                 .extract().asString();

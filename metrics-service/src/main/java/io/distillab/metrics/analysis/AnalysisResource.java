@@ -1,5 +1,7 @@
 package io.distillab.metrics.analysis;
 
+import io.distillab.service.support.auth.Roles;
+import jakarta.annotation.security.RolesAllowed;
 import io.distillab.metrics.problem.Problem;
 import io.distillab.metrics.problem.ProblemException;
 import jakarta.ws.rs.Consumes;
@@ -33,6 +35,7 @@ public class AnalysisResource {
         this.analyses = analyses;
     }
 
+    @RolesAllowed(Roles.WRITER)
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Submit an analysis", description = "Queued for the worker pool; poll its status.")
@@ -45,6 +48,7 @@ public class AnalysisResource {
         return Response.accepted(v).location(URI.create(v.links().self())).build();
     }
 
+    @RolesAllowed(Roles.READER)
     @GET
     @Operation(summary = "List analyses, optionally of one dataset or in one status")
     public List<AnalysisView> list(@QueryParam("dataset") Long dataset, @QueryParam("status") String status) {
@@ -54,6 +58,7 @@ public class AnalysisResource {
         return analyses.list(dataset, status);
     }
 
+    @RolesAllowed(Roles.READER)
     @GET
     @Path("{id}")
     @Operation(summary = "An analysis: status, progress, timings and parameters")
@@ -61,6 +66,7 @@ public class AnalysisResource {
         return analyses.get(id);
     }
 
+    @RolesAllowed(Roles.READER)
     @GET
     @Path("{id}/result")
     @Operation(summary = "The result, in the JSON shape of distillab analyze --json",
@@ -74,6 +80,7 @@ public class AnalysisResource {
         return Response.ok(analyses.stored(id, false), MediaType.APPLICATION_JSON).build();
     }
 
+    @RolesAllowed(Roles.READER)
     @GET
     @Path("{id}/report")
     @Produces(MediaType.TEXT_HTML)
@@ -86,6 +93,7 @@ public class AnalysisResource {
         return Response.ok(analyses.stored(id, true), MediaType.TEXT_HTML_TYPE.withCharset("utf-8")).build();
     }
 
+    @RolesAllowed(Roles.ADMIN)
     @DELETE
     @Path("{id}")
     @Operation(summary = "Delete an analysis (a running one is stopped)")

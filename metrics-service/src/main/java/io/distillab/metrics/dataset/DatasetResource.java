@@ -1,5 +1,7 @@
 package io.distillab.metrics.dataset;
 
+import io.distillab.service.support.auth.Roles;
+import jakarta.annotation.security.RolesAllowed;
 import io.distillab.core.importer.TrajectoryFormat;
 import io.distillab.metrics.dataset.DatasetViews.DatasetView;
 import io.distillab.metrics.dataset.DatasetViews.ModelView;
@@ -47,6 +49,7 @@ public class DatasetResource {
         this.importer = importer;
     }
 
+    @RolesAllowed(Roles.WRITER)
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Create a dataset")
@@ -58,12 +61,14 @@ public class DatasetResource {
         return Response.created(URI.create("/api/v1/datasets/" + d.id())).entity(d).build();
     }
 
+    @RolesAllowed(Roles.READER)
     @GET
     @Operation(summary = "List datasets")
     public List<DatasetView> list() {
         return datasets.list();
     }
 
+    @RolesAllowed(Roles.READER)
     @GET
     @Path("{id}")
     @Operation(summary = "One dataset")
@@ -71,6 +76,7 @@ public class DatasetResource {
         return datasets.get(id);
     }
 
+    @RolesAllowed(Roles.ADMIN)
     @DELETE
     @Path("{id}")
     @Operation(summary = "Delete a dataset with its trajectories and analyses")
@@ -79,6 +85,7 @@ public class DatasetResource {
         datasets.delete(id);
     }
 
+    @RolesAllowed(Roles.READER)
     @GET
     @Path("{id}/models")
     @Operation(summary = "The models of a dataset")
@@ -86,6 +93,7 @@ public class DatasetResource {
         return datasets.models(id);
     }
 
+    @RolesAllowed(Roles.READER)
     @GET
     @Path("{id}/tasks")
     @Operation(summary = "The tasks of a dataset")
@@ -93,6 +101,7 @@ public class DatasetResource {
         return datasets.tasks(id);
     }
 
+    @RolesAllowed(Roles.READER)
     @GET
     @Path("{id}/uploads")
     @Operation(summary = "The files uploaded to a dataset")
@@ -100,6 +109,7 @@ public class DatasetResource {
         return datasets.uploads(id);
     }
 
+    @RolesAllowed(Roles.WRITER)
     @POST
     @Path("{id}/trajectories")
     @Consumes(MediaType.WILDCARD)

@@ -1,5 +1,7 @@
 package io.distillab.metrics.grpc;
 
+import io.distillab.service.support.auth.Roles;
+import jakarta.annotation.security.RolesAllowed;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.distillab.core.importer.TrajectoryFormat;
 import io.distillab.metrics.analysis.AnalysisParameters;
@@ -51,6 +53,7 @@ public class MetricsGrpcService implements Metrics {
     }
 
     @Override
+    @RolesAllowed(Roles.WRITER)
     @Blocking
     public Uni<Dataset> createDataset(CreateDatasetRequest request) {
         return call(() -> dataset(datasets.create(new DatasetViews.NewDataset(request.getName(),
@@ -58,6 +61,7 @@ public class MetricsGrpcService implements Metrics {
     }
 
     @Override
+    @RolesAllowed(Roles.READER)
     @Blocking
     public Uni<ListDatasetsResponse> listDatasets(ListDatasetsRequest request) {
         return call(() -> ListDatasetsResponse.newBuilder()
@@ -65,12 +69,14 @@ public class MetricsGrpcService implements Metrics {
     }
 
     @Override
+    @RolesAllowed(Roles.READER)
     @Blocking
     public Uni<Dataset> getDataset(DatasetRef request) {
         return call(() -> dataset(datasets.get(request.getId())));
     }
 
     @Override
+    @RolesAllowed(Roles.ADMIN)
     @Blocking
     public Uni<Deleted> deleteDataset(DatasetRef request) {
         return call(() -> {
@@ -80,6 +86,7 @@ public class MetricsGrpcService implements Metrics {
     }
 
     @Override
+    @RolesAllowed(Roles.READER)
     @Blocking
     public Uni<ListModelsResponse> listModels(DatasetRef request) {
         return call(() -> ListModelsResponse.newBuilder().addAllModels(datasets.models(request.getId()).stream()
@@ -88,6 +95,7 @@ public class MetricsGrpcService implements Metrics {
     }
 
     @Override
+    @RolesAllowed(Roles.READER)
     @Blocking
     public Uni<ListTasksResponse> listTasks(DatasetRef request) {
         return call(() -> ListTasksResponse.newBuilder().addAllTasks(datasets.tasks(request.getId()).stream()
@@ -100,6 +108,7 @@ public class MetricsGrpcService implements Metrics {
      * iterable requests chunks as the importer consumes them, so the file is never held whole.
      */
     @Override
+    @RolesAllowed(Roles.WRITER)
     public Uni<Upload> uploadTrajectories(Multi<UploadChunk> request) {
         return Uni.createFrom().item(() -> {
             try {
@@ -176,18 +185,21 @@ public class MetricsGrpcService implements Metrics {
     }
 
     @Override
+    @RolesAllowed(Roles.WRITER)
     @Blocking
     public Uni<Analysis> submitAnalysis(SubmitAnalysisRequest r) {
         return call(() -> analysis(analyses.submit(parameters(r))));
     }
 
     @Override
+    @RolesAllowed(Roles.READER)
     @Blocking
     public Uni<Analysis> getAnalysis(AnalysisRef request) {
         return call(() -> analysis(analyses.get(request.getId())));
     }
 
     @Override
+    @RolesAllowed(Roles.READER)
     @Blocking
     public Uni<AnalysisResult> getAnalysisResult(AnalysisRef request) {
         return call(() -> AnalysisResult.newBuilder().setId(request.getId())
@@ -195,6 +207,7 @@ public class MetricsGrpcService implements Metrics {
     }
 
     @Override
+    @RolesAllowed(Roles.ADMIN)
     @Blocking
     public Uni<Deleted> deleteAnalysis(AnalysisRef request) {
         return call(() -> {

@@ -6,6 +6,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import java.util.List;
+import org.eclipse.microprofile.rest.client.annotation.RegisterProvider;
 import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
 
 /**
@@ -14,6 +15,7 @@ import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
  * item in completion order. The base URL is {@code quarkus.rest-client.judge.url}.
  */
 @RegisterRestClient(configKey = "judge")
+@RegisterProvider(JudgeAuthorization.class)
 @Path("/api/v1")
 @Consumes(MediaType.APPLICATION_JSON)
 @Produces("application/x-ndjson")
