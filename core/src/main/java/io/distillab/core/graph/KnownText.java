@@ -1,18 +1,26 @@
 package io.distillab.core.graph;
 
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Substring questions against the texts agents were given (rule 2 of the candidate edges). Short
  * texts are scanned; long ones (system prompts, mostly one per benchmark domain) get a suffix
  * automaton, built once per distinct text and shared by all trajectories and threads.
+ *
+ * <p>The indexes live in a least-recently-used cache bounded by the characters of the texts it
+ * holds: a long-running service analyses many users' texts, and a cache that only ever grows would
+ * keep all of them (and their automata, several times larger) for the life of the process.
  */
 final class KnownText {
     /** Below this many characters a scan is as fast as an index lookup. */
     private static final int INDEX_FROM = 2048;
-    /** Distinct long texts indexed at most; past this, texts are scanned (bounded memory). */
-    private static final int MAX_INDEXED = 256;
-    private static final ConcurrentHashMap<String, SuffixAutomaton> INDEX = new ConcurrentHashMap<>();
+    /** Characters of indexed text kept at most (the automata take a small multiple of this). */
+    static final long MAX_INDEXED_CHARS = 8L << 20;
+
+    private static final Map<String, SuffixAutomaton> INDEX = new LinkedHashMap<>(16, 0.75f, true);
+    private static long indexedChars;
 
     private KnownText() {
     }
@@ -21,13 +29,42 @@ final class KnownText {
         if (text.length() < INDEX_FROM) {
             return text.contains(value);
         }
-        SuffixAutomaton sa = INDEX.get(text);
+        if (text.length() > MAX_INDEXED_CHARS) {
+            return text.contains(value);
+        }
+        SuffixAutomaton sa;
+        synchronized (INDEX) {
+            sa = INDEX.get(text);
+        }
         if (sa == null) {
-            if (INDEX.size() >= MAX_INDEXED) {
-                return text.contains(value);
+            // built outside the lock; two threads may build the same one, the second is dropped
+            sa = new SuffixAutomaton(text);
+            synchronized (INDEX) {
+                SuffixAutomaton present = INDEX.putIfAbsent(text, sa);
+                if (present == null) {
+                    indexedChars += text.length();
+                    evictBeyondBudget();
+                } else {
+                    sa = present;
+                }
             }
-            sa = INDEX.computeIfAbsent(text, SuffixAutomaton::new);
         }
         return sa.contains(value);
+    }
+
+    /** Drops the least recently used indexes until the texts fit the budget. Holds INDEX's lock. */
+    private static void evictBeyondBudget() {
+        Iterator<Map.Entry<String, SuffixAutomaton>> oldest = INDEX.entrySet().iterator();
+        while (indexedChars > MAX_INDEXED_CHARS && oldest.hasNext()) {
+            indexedChars -= oldest.next().getKey().length();
+            oldest.remove();
+        }
+    }
+
+    /** Characters of text indexed now; for tests. */
+    static long indexedChars() {
+        synchronized (INDEX) {
+            return indexedChars;
+        }
     }
 }
