@@ -13,13 +13,11 @@ import java.util.Set;
 
 /**
  * Collects one record's chat turns in order and, at the end, pairs every tool call with its output
- * as SPEC section 1 says: the tool message matched by id, else the next tool message.
- *
- * <p>Pairing is done in two passes so that a call whose id has no answer cannot steal the output of
- * a later call that does: first every call takes the first unclaimed tool message after it with its
- * id (tau-bench reuses ids within a trajectory, so "after it" matters); then each call still without
- * output takes the next unclaimed tool message after it that carries no id, or an id no call has.
- * A tool message left unclaimed is a tool message with no call, which is bad input.
+ * exactly as SPEC section 1's "Pairing" says, in its two passes: first every call, in order, takes
+ * the first not yet taken tool message after it with its id (tau-bench reuses ids within a
+ * trajectory, so "not yet taken" matters); then each call still without output takes the first not
+ * yet taken tool message after it whose id is absent or names no call. A tool message left over is
+ * bad input. (The two passes keep a call whose id has no answer from stealing a later call's.)
  */
 final class TranscriptBuilder {
     /** How a format decides whether a call failed, given its output (and the tool message's own flag). */
@@ -107,8 +105,9 @@ final class TranscriptBuilder {
         for (int t = 0; t < toolTurns.size(); t++) {
             if (!claimed[t]) {
                 ToolTurn tt = toolTurns.get(t);
-                throw ctx.error(tt.where(), tt.id() == null
-                        ? "tool message with no call before it"
+                throw ctx.error(tt.where(), tt.id() == null ? "tool message with no call before it"
+                        : callIds.contains(tt.id())
+                        ? "tool message with no call (every call with id '" + tt.id() + "' before it has its output)"
                         : "tool message with no call (id '" + tt.id() + "' answers no earlier call)");
             }
         }

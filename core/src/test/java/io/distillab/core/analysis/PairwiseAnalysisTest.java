@@ -144,14 +144,15 @@ class PairwiseAnalysisTest {
     @Test
     void gedAveragesOverTheSamePairsAsSNode() {
         // t1: A0 [a,b] vs B0 [a,c] → 5/6 ; A0 vs B1 [a,b] → 1 ; t2: A0 [a] vs B0 [a] → 1
-        // flat mean over the three trajectory pairs: (5/6 + 1 + 1)/3
+        // aggregated as S_node (SPEC section 3): per task t1 (5/6 + 1)/2 = 11/12, t2 1; mean over tasks
+        // (11/12 + 1)/2 = 23/24. (The flat mean over the three pairs, (5/6 + 2)/3 = 17/18, is not it.)
         Population p = new Population();
         for (Trajectory t : List.of(tools("A", "t1", 0, 0, "a", "b"), tools("B", "t1", 0, 0, "a", "c"),
                 tools("B", "t1", 1, 0, "a", "b"), tools("A", "t2", 0, 0, "a"), tools("B", "t2", 0, 0, "a"))) {
             p.add(t, ToolClasses.defaults());
         }
         AnalysisResult r = PairwiseAnalysis.run(p, AnalysisOptions.defaults().withGed(true));
-        assertEquals((5.0 / 6 + 1 + 1) / 3, r.pair("A", "B").scores().ged(), 1e-12);
+        assertEquals(23.0 / 24, r.pair("A", "B").scores().ged(), 1e-12);
         assertEquals(Boolean.TRUE, r.pair("A", "B").gedExact());
         // B's two trials on t1: [a,c] vs [a,b] → 5/6 (A has one trial per task: its diagonal GED is null)
         assertEquals(5.0 / 6, r.pair("B", "B").scores().ged(), 1e-12);
