@@ -82,10 +82,7 @@ class GraphEditDistanceTest {
         for (int trial = 0; trial < 300; trial++) {
             ActionGraph g1 = randomGraph(rnd, labels, rnd.nextInt(6));
             ActionGraph g2 = randomGraph(rnd, labels, rnd.nextInt(6));
-            Map<String, Integer> ids = new HashMap<>();
-            GraphEditDistance.Graph x = GraphEditDistance.Graph.of(g1, ids);
-            GraphEditDistance.Graph y = GraphEditDistance.Graph.of(g2, ids);
-            int brute = bruteForce(x, y, new int[x.n], 0, new boolean[y.n]);
+            int brute = exactByBruteForce(g1, g2, new int[g1.size()], 0, new boolean[g2.size()]);
             GraphEditDistance.Result exact = GraphEditDistance.compute(g1, g2, 10);
             GraphEditDistance.Result bound = GraphEditDistance.compute(g1, g2, 0);
             assertEquals(brute, exact.distance(), "trial " + trial);
@@ -108,24 +105,6 @@ class GraphEditDistanceTest {
             }
         }
         return graph(names.toString(), dep.toArray(new int[0][]));
-    }
-
-    private static int bruteForce(GraphEditDistance.Graph x, GraphEditDistance.Graph y, int[] map, int d, boolean[] used) {
-        if (d == x.n) {
-            return GraphEditDistance.inducedCost(x, y, map);
-        }
-        map[d] = -1;
-        int best = bruteForce(x, y, map, d + 1, used);
-        for (int j = 0; j < y.n; j++) {
-            if (!used[j]) {
-                used[j] = true;
-                map[d] = j;
-                best = Math.min(best, bruteForce(x, y, map, d + 1, used));
-                used[j] = false;
-            }
-        }
-        map[d] = -1;
-        return best;
     }
 
     // ------------------------------------------------------------ the bipartite bound, checked another way
