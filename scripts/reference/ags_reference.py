@@ -247,7 +247,9 @@ def import_tau2(doc, path):
     trajectories = []
     for n, sim in enumerate(simulations):
         where = "%s: simulation %d" % (path, n)
-        trial = sim.get("trial")
+        if "trial" not in sim:
+            raise BadInput("%s: field 'trial': missing (null is trial 0; absent is bad input)" % where)
+        trial = sim["trial"]
         reward = ((sim.get("reward_info") or {}).get("reward"))
         trajectories.append(Trajectory(model, str(sim["task_id"]), 0 if trial is None else int(trial),
                                        float(reward or 0.0), tau2_messages(sim["messages"], where)))
@@ -604,7 +606,7 @@ def exact_ged(g1, g2):
     mapping = [None] * len(n1)
     used = [False] * len(n2)
 
-    def edge_cost(i, cost_so_far):
+    def edge_cost(i):
         # edges among g1 nodes 0..i (all now mapped) that involve i
         c = 0
         for k in range(i + 1):
@@ -639,10 +641,10 @@ def exact_ged(g1, g2):
             if not used[k]:
                 used[k] = True
                 mapping[i] = k
-                search(i + 1, cost + (0 if n1[i] == n2[k] else 1) + edge_cost(i, cost))
+                search(i + 1, cost + (0 if n1[i] == n2[k] else 1) + edge_cost(i))
                 used[k] = False
         mapping[i] = None
-        search(i + 1, cost + 1 + edge_cost(i, cost))
+        search(i + 1, cost + 1 + edge_cost(i))
 
     search(0, 0)
     return best[0]
