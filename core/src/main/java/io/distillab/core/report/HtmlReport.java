@@ -161,7 +161,7 @@ public final class HtmlReport {
         }
         h.append("<text class=\"axis\" x=\"").append(right).append("\" y=\"").append(top - 4)
                 .append("\" text-anchor=\"end\">0</text><text class=\"axis\" x=\"").append(px(right - maxHeight * scale))
-                .append("\" y=\"").append(top - 4).append("\">").append(fmt3(maxHeight)).append("</text></g>");
+                .append("\" y=\"").append(top - 4).append("\">1 − AGS ").append(fmt3(maxHeight)).append("</text></g>");
     }
 
     private static String px(double v) {
