@@ -69,6 +69,10 @@ public final class BenchTrainCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "Threads (default: all cores).")
     Integer threads;
 
+    @Option(names = "--blas-threads", description = "OpenBLAS's threads (default: --threads). On a machine loaded by other "
+            + "work, 1 avoids OpenBLAS's threads waiting on each other.")
+    Integer blasThreads;
+
     @Option(names = "--llmc", description = "A train_gpt2 binary built from karpathy/llm.c (see docs/performance.md); "
             + "run on the same GPT-2 weights and batch shape (B=4, T=64 are fixed in its main).")
     Path llmc;
@@ -93,13 +97,15 @@ public final class BenchTrainCommand implements Callable<Integer> {
         int n = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         out.printf(Locale.ROOT, "machine: %d cores, load %s, matmul %s, OPENBLAS_CORETYPE=%s, java %s%n", n, loadAverage(),
                 Matmul.backend(), System.getenv().getOrDefault("OPENBLAS_CORETYPE", "(unset)"), System.getProperty("java.version"));
-        double sgemm = sgemmRate(n);
-        out.printf(Locale.ROOT, "sgemm 1024x1024x1024: %.1f GFLOP/s (best of 10)%n", sgemm / 1e9);
+        int blas = blasThreads == null ? n : blasThreads;
+        double sgemm = sgemmRate(n, blas);
+        out.printf(Locale.ROOT, "sgemm 1024x1024x1024 on %d BLAS threads: %.1f GFLOP/s (best of 10)%n", blas, sgemm / 1e9);
 
         for (String m : models) {
             ModelConfig cfg = ModelConfig.parse(m.equals("gpt2") ? GPT2_124M : QWEN3_06B, m);
             resetHeapPeaks();
             CausalLm model = HfCheckpoints.create(cfg, 1, n);
+            Matmul.setThreads(blas);
             StepResult r = timeSteps(model, n);
             long params = 0, matmulParams = 0;
             for (Parameter p : model.parameters()) {
@@ -119,6 +125,8 @@ public final class BenchTrainCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "%s: %,d parameters, B=%d T=%d: %.3f s/step (median of %d), %.1f tokens/s, %.1f GFLOP/s = %.0f%% of sgemm; "
                             + "loss %.3f -> %.3f%n", m, params, batch, seqLen, r.secondsPerStep, steps, tokensPerS, achieved / 1e9,
                     100 * achieved / sgemm, r.firstLoss, r.lastLoss);
+            out.printf(Locale.ROOT, "%s: median step parts: forward %.3f s, loss gradient %.3f s, backward %.3f s, clip + AdamW %.3f s%n",
+                    m, r.parts[0], r.parts[1], r.parts[2], r.parts[3]);
             out.printf(Locale.ROOT, "%s: peak heap used %.2f GB, process peak RSS so far %.2f GB; params + AdamW states %.2f GB "
                             + "(ratio heap/states %.2f, RSS/states %.2f)%n", m, heapPeak / 1e9, peakRss() / 1e9, stateBytes / 1e9,
                     (double) heapPeak / stateBytes, (double) peakRss() / stateBytes);
@@ -139,7 +147,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
     }
 
     // ------------------------------------------------------------------ our training step
-    record StepResult(double secondsPerStep, double firstLoss, double lastLoss) {
+    record StepResult(double secondsPerStep, double firstLoss, double lastLoss, double[] parts) {
     }
 
     private StepResult timeSteps(CausalLm model, int n) {
@@ -157,17 +165,25 @@ public final class BenchTrainCommand implements Callable<Integer> {
         AdamW opt = new AdamW(params);
         float[] dLogits = new float[N * V];
         double[] times = new double[steps];
+        double[][] parts = new double[4][steps];
         double first = 0, last = 0;
         for (int s = 0; s <= steps; s++) {
             long t0 = System.nanoTime();
             float[] logits = model.forward(tokens, positions, batch, seqLen, true);
+            long tf = System.nanoTime();
             double loss = crossEntropyGradient(logits, targets, dLogits, V, n);
+            long tl = System.nanoTime();
             model.zeroGrad();
             model.backward(dLogits);
+            long tb = System.nanoTime();
             opt.step(3e-4f, 1.0f);
             long t1 = System.nanoTime();
             if (s > 0) {
                 times[s - 1] = (t1 - t0) / 1e9;
+                parts[0][s - 1] = (tf - t0) / 1e9;
+                parts[1][s - 1] = (tl - tf) / 1e9;
+                parts[2][s - 1] = (tb - tl) / 1e9;
+                parts[3][s - 1] = (t1 - tb) / 1e9;
             }
             if (s == 0) {
                 first = loss;
@@ -175,7 +191,12 @@ public final class BenchTrainCommand implements Callable<Integer> {
             last = loss;
         }
         Arrays.sort(times);
-        return new StepResult(times[steps / 2], first, last);
+        double[] medians = new double[4];
+        for (int k = 0; k < 4; k++) {
+            Arrays.sort(parts[k]);
+            medians[k] = parts[k][steps / 2];
+        }
+        return new StepResult(times[steps / 2], first, last, medians);
     }
 
     /** Mean next-token cross-entropy and its gradient (softmax - onehot) / count, rows in parallel. */
@@ -258,7 +279,8 @@ public final class BenchTrainCommand implements Callable<Integer> {
     }
 
     // ------------------------------------------------------------------ ceilings and llm.c
-    private static double sgemmRate(int threads) {
+    private static double sgemmRate(int threads, int blasThreads) {
+        Matmul.setThreads(blasThreads);
         int s = 1024;
         float[] a = new float[s * s], b = new float[s * s], c = new float[s * s];
         SplittableRandom rnd = new SplittableRandom(1);
