@@ -146,7 +146,7 @@ public final class HfCheckpoints {
      */
     public static CausalLm create(ModelConfig cfg, long seed, int threads) {
         TransformerLm model = new TransformerLm(cfg, threads);
-        Workers workers = new Workers(threads);
+        Workers workers = model.workers();
         List<Parameter> params = model.parameters();
         double residualStd = 0.02 / Math.sqrt(2.0 * cfg.numLayers());
         for (int index = 0; index < params.size(); index++) {

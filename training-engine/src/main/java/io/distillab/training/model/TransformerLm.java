@@ -155,6 +155,10 @@ public final class TransformerLm implements CausalLm {
         return new Linear(module, shortName, in, out, w, b, conv1d);
     }
 
+    Workers workers() {
+        return workers;
+    }
+
     @Override
     public ModelConfig config() {
         return cfg;

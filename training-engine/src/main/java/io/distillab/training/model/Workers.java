@@ -4,7 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Future;
 
 /**
@@ -23,11 +25,19 @@ final class Workers {
 
     Workers(int threads) {
         this.threads = Math.max(1, threads);
-        this.pool = this.threads == 1 ? null : Executors.newFixedThreadPool(this.threads - 1, r -> {
-            Thread t = new Thread(r, "distillab-model");
-            t.setDaemon(true);
-            return t;
-        });
+        if (this.threads == 1) {
+            this.pool = null;
+        } else {
+            // Idle threads end after a while, so a model that is dropped leaves no threads behind.
+            ThreadPoolExecutor executor = new ThreadPoolExecutor(this.threads - 1, this.threads - 1, 30, TimeUnit.SECONDS,
+                    new LinkedBlockingQueue<>(), r -> {
+                        Thread t = new Thread(r, "distillab-model");
+                        t.setDaemon(true);
+                        return t;
+                    });
+            executor.allowCoreThreadTimeOut(true);
+            this.pool = executor;
+        }
     }
 
     int threads() {
