@@ -50,7 +50,9 @@ public final class Trainer {
 
     /** Trains as {@code o} says; checks {@code cancelled} between steps (then checkpoints and returns). */
     public TrainingResult run(TrainOptions o, TrainingListener listener, BooleanSupplier cancelled) {
-        Plan plan = Plan.of(o, listener);
+        List<String> notes = new ArrayList<>();
+        Plan plan = Plan.of(o, notes::add);
+        notes.forEach(listener::onMessage);
         try {
             return new Run(plan, listener).train(cancelled);
         } catch (IOException e) {
@@ -64,7 +66,8 @@ public final class Trainer {
                 boolean shuffle, int microBatch, int threads, int checkpointEvery, TeacherSource.TopK topk,
                 TrainingState resumeFrom, Path resumeDir) {
 
-        static Plan of(TrainOptions o, TrainingListener listener) {
+        /** Checks everything; lines worth telling the user go to {@code notes} (told once all is well). */
+        static Plan of(TrainOptions o, java.util.function.Consumer<String> notes) {
             if (o.student() == null) {
                 throw new InvalidTrainingInputException("--student is required (a checkpoint folder or a config.json)");
             }
@@ -74,7 +77,7 @@ public final class Trainer {
             String device = o.device() == null ? "auto" : o.device().trim().toLowerCase(java.util.Locale.ROOT);
             switch (device) {
                 case "cpu" -> { }
-                case "auto" -> listener.onMessage("training on the CPU (the CUDA training path is not in this build)");
+                case "auto" -> notes.accept("training on the CPU (the CUDA training path is not in this build)");
                 case "cuda" -> throw new InvalidTrainingInputException(
                         "--device cuda: training on the GPU is not in this build yet; use --device cpu or auto");
                 default -> throw new InvalidTrainingInputException("--device: unknown device '" + o.device()
@@ -145,7 +148,7 @@ public final class Trainer {
                 checkSameTokenizer(o.student(), o.teacher());
                 vocab = Math.min(vocab, teacher.vocabSize());
                 if (teacher.vocabSize() != student.vocabSize()) {
-                    listener.onMessage("student and teacher vocab_size differ (" + student.vocabSize() + ", "
+                    notes.accept("student and teacher vocab_size differ (" + student.vocabSize() + ", "
                             + teacher.vocabSize() + "): logits past " + vocab + " are dropped from both");
                 }
             }
