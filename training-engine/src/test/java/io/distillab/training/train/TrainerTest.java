@@ -84,11 +84,21 @@ class TrainerTest {
     @Test
     void resumingAfterACrashRepeatsTheLossesBitForBit() throws IOException {
         Path teacher = TinyRuns.checkpoint(dir, "teacher", TinyRuns.VOCAB, 77);
-        TrainOptions.Builder b = base(dir.resolve("whole")).teacher(teacher).preset("kd").batchSize(4).gradAccum(2)
-                .steps(7).checkpointEvery(3).learnSpanWeights(true);
-        run(b.build());
-        TrainOptions crashing = b.out(dir.resolve("crashed")).build();
-        // a run that dies after step 5 (its metrics line written, checkpoint-3 the latest)
+        assertResumesBitForBit(base(dir.resolve("whole")).teacher(teacher).preset("kd").batchSize(4).gradAccum(2)
+                .steps(7).checkpointEvery(3).learnSpanWeights(true), "whole", "crashed");
+    }
+
+    @Test
+    void resumingALoraRunRepeatsTheLossesBitForBit() throws IOException {
+        Path student = TinyRuns.checkpoint(dir, "student", TinyRuns.VOCAB, 5);
+        assertResumesBitForBit(base(dir.resolve("lora")).student(student).preset("sft").lora(true).loraRank(2)
+                .batchSize(4).steps(7).checkpointEvery(3).lr(1e-2), "lora", "lora-crashed");
+    }
+
+    /** A run that dies after step 5 (its metrics line written, checkpoint-3 the latest), resumed. */
+    private void assertResumesBitForBit(TrainOptions.Builder b, String whole, String crashed) throws IOException {
+        run(b.out(dir.resolve(whole)).build());
+        TrainOptions crashing = b.out(dir.resolve(crashed)).build();
         TinyRuns.Recorder dying = new TinyRuns.Recorder() {
             @Override
             public void onStep(StepMetrics m) {
@@ -98,12 +108,12 @@ class TrainerTest {
             }
         };
         assertThrows(IllegalStateException.class, () -> new Trainer().run(crashing, dying, () -> false));
-        assertEquals(5, Files.readAllLines(dir.resolve("crashed/metrics.jsonl")).size());
+        assertEquals(5, Files.readAllLines(dir.resolve(crashed + "/metrics.jsonl")).size());
         TinyRuns.Recorder resumed = run(crashing.toBuilder().resume(true).build());
         assertEquals(List.of(6L, 7L), resumed.checkpoints, "checkpoint-6, then final/ at step 7");
         assertEquals(4, resumed.steps.size(), "steps 4 to 7 again");
         assertTrue(resumed.messages.stream().anyMatch(m -> m.contains("from checkpoint-3")), resumed.messages.toString());
-        assertEquals(losses(dir.resolve("whole")), losses(dir.resolve("crashed")));
+        assertEquals(losses(dir.resolve(whole)), losses(dir.resolve(crashed)));
     }
 
     /** Each metrics line without its timing (tokens_per_s). */
