@@ -39,6 +39,20 @@ public final class Matmul {
         }
     }
 
+    private static Workers shared;
+
+    /**
+     * {@code C = beta·C + op(A)·op(B)} for callers outside the model (benchmarks, tests); the Java
+     * fallback runs on {@code threads} threads.
+     */
+    public static synchronized void multiply(int threads, boolean transA, boolean transB, int M, int N, int K,
+                                             float[] a, float[] b, float beta, float[] c) {
+        if (shared == null || shared.threads() != threads) {
+            shared = new Workers(threads);
+        }
+        gemm(shared, transA, transB, M, N, K, 1f, a, b, beta, c);
+    }
+
     static void gemm(Workers workers, boolean transA, boolean transB, int M, int N, int K,
                      float alpha, float[] a, float[] b, float beta, float[] c) {
         if (M == 0 || N == 0) {

@@ -1106,8 +1106,8 @@ public final class TransformerLm implements CausalLm {
     private void allocateActivations(int B, int T, boolean keep) {
         int layersNeeded = keep ? L : 1;
         activationsKept = keep;
-        if (B == actB && T == actT && layersNeeded == actLayers) {
-            return;
+        if (B == actB && T == actT && (layersNeeded == actLayers || !keep)) {
+            return; // a forward-only pass reuses the first block's buffers of a training shape
         }
         // Drop the old buffers first so peak memory is one set, not two.
         acts = null;
