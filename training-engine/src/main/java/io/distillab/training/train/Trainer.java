@@ -174,7 +174,9 @@ public final class Trainer {
             Path resumeDir = null;
             if (o.resume()) {
                 resumeDir = latestCheckpoint(o.out());
-                if (resumeDir != null) {
+                if (resumeDir == null) {
+                    notes.accept("--resume: no checkpoint in " + o.out() + " yet; starting from step 0");
+                } else {
                     resumeFrom = TrainingState.read(resumeDir.resolve(TrainingState.FOLDER));
                     String diff = resumeFrom.differenceFrom(stateOf(o, schedule, shuffle, lora, 0, null));
                     if (diff != null) {
@@ -276,14 +278,22 @@ public final class Trainer {
             // dLogits [N, V] plus the gathered student, teacher and gradient [n, vocab] of the loss
             long lossBytes = 4 * positions * student.vocabSize() + 3 * 4 * positions * vocab;
             long need = model + optimizer + teacherBytes + lossBytes;
-            Runtime rt = Runtime.getRuntime();
-            long available = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+            long available = freeHeap();
+            if (need > available) {
+                System.gc(); // what is used may be mostly garbage (a long-running service): count again
+                available = freeHeap();
+            }
             if (need > available) {
                 throw new InvalidTrainingInputException(String.format(java.util.Locale.ROOT,
                         "the run needs about %.2f GiB (student %.2f, optimizer %.2f, teacher %.2f, loss %.2f) but the"
                                 + " Java heap has %.2f GiB free: lower --batch-size, raise --grad-accum, use --lora, or raise -Xmx",
                         gib(need), gib(model), gib(optimizer), gib(teacherBytes), gib(lossBytes), gib(available)));
             }
+        }
+
+        private static long freeHeap() {
+            Runtime rt = Runtime.getRuntime();
+            return rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
         }
 
         private static double gib(long bytes) {
@@ -534,7 +544,7 @@ public final class Trainer {
                 grads.add(spanWeights.grad);
                 slots.add(new AdamW.Slot("span_weights", spanWeights.s, spanWeights.grad, spanWeights.m, spanWeights.v, 0));
             }
-            double norm = GradientClipping.clip(grads, plan.clip());
+            double norm = GradientClipping.clip(grads, plan.clip(), plan.threads());
             double lr = plan.schedule().at(s - 1);
             adam.step(s, lr, slots, plan.threads());
             long tokens = data.tokenCount(rows);

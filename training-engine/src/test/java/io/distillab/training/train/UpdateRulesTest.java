@@ -55,12 +55,31 @@ class UpdateRulesTest {
     void clippingScalesByClipOverNormPlusEpsilonOnlyAboveTheLimit() {
         float[] a = {3f};
         float[] b = {4f};
-        assertEquals(5.0, GradientClipping.clip(List.of(a, b), 1.0), 0.0);
+        assertEquals(5.0, GradientClipping.clip(List.of(a, b), 1.0, 1), 0.0);
         assertEquals(3 / (5 + 1e-6), a[0], 1e-7);
         assertEquals(4 / (5 + 1e-6), b[0], 1e-7);
         float[] c = {0.3f, 0.4f};
-        assertEquals(0.5, GradientClipping.clip(List.of(c), 1.0), 1e-7);
+        assertEquals(0.5, GradientClipping.clip(List.of(c), 1.0, 1), 1e-7);
         assertArrayEquals(new float[] {0.3f, 0.4f}, c, "below the limit nothing changes");
+    }
+
+    @Test
+    void theNormDoesNotDependOnTheThreadCount() {
+        float[] big = new float[3 * GradientClipping.CHUNK + 17];
+        for (int i = 0; i < big.length; i++) {
+            big[i] = (float) Math.sin(0.37 * i);
+        }
+        float[] small = {1e-3f, -2e-3f};
+        List<float[]> grads = List.of(small, big);
+        double one = GradientClipping.norm(grads, 1);
+        assertEquals(one, GradientClipping.norm(grads, 3), 0.0);
+        double exact = 0;
+        for (float x : big) {
+            exact += (double) x * x;
+        }
+        exact += 1e-6 + 4e-6;
+        // float inputs, double sums: the order of the sum moves only the last bits
+        assertEquals(Math.sqrt(exact), one, 1e-12 * one);
     }
 
     @Test
