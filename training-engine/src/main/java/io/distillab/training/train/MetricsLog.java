@@ -15,9 +15,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code metrics.jsonl} and {@code loss.svg}. Each step's line goes out in one append write and
- * is forced to disk, so a killed run leaves whole lines (at worst one partial last line, which a
- * resume drops). The chart is rewritten under a temporary name and renamed.
+ * {@code metrics.jsonl} and {@code loss.svg}. Each step's line goes out in one append write, so a
+ * killed process leaves whole lines (at worst one partial last line, which a resume drops); the
+ * lines are not forced to disk each step (a kill loses nothing the kernel holds, and an fsync per
+ * step costs more than a tiny step). The chart is rewritten under a temporary name and renamed.
  */
 final class MetricsLog {
     static final String METRICS = "metrics.jsonl";
@@ -69,7 +70,6 @@ final class MetricsLog {
             while (buffer.hasRemaining()) {
                 ch.write(buffer);
             }
-            ch.force(false);
         }
     }
 

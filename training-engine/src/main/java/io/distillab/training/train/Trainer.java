@@ -467,7 +467,7 @@ public final class Trainer {
         }
 
         private static long chartEvery(long steps) {
-            return Math.max(1, steps / 200);
+            return Math.max(10, steps / 100); // a chart for a person watching, not per tiny step
         }
 
         /** One step; returns its metrics. Step counts from 1. */
