@@ -3,7 +3,6 @@ package io.distillab.training.data;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.CharSpan;
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -87,7 +86,7 @@ public final class HfTokenizer implements Tokenizer {
         }
         String template = chatTemplate(config.get("chat_template"), configFile);
         ChatTemplate ct = template == null ? null : new ChatTemplate(template, named, configFile.toString());
-        return new HfTokenizer(dir.toString(), tok, Math.max(added.maxId(), AddedTokens.vocabMaxId(json)) + 1,
+        return new HfTokenizer(dir.toString(), tok, added.maxId() + 1,
                 List.copyOf(special), named.get("eos_token"), ct);
     }
 
@@ -185,64 +184,55 @@ public final class HfTokenizer implements Tokenizer {
         return name;
     }
 
-    /** The {@code added_tokens} of tokenizer.json: which are special, and the largest id. */
+    /**
+     * What tokenizer.json says beyond what the Rust library exposes: which added tokens are special,
+     * and the largest token id (of {@code model.vocab} and {@code added_tokens}). One streaming pass
+     * that skips the merges, most of the file.
+     */
     private record AddedTokens(List<String> special, int maxId) {
         static AddedTokens read(Path json) {
-            try {
-                JsonNode added = JSON.readTree(json.toFile()).path("added_tokens");
-                List<String> special = new ArrayList<>();
-                int maxId = -1;
-                for (JsonNode t : added) {
-                    maxId = Math.max(maxId, t.path("id").asInt(-1));
-                    if (t.path("special").asBoolean(false)) {
-                        special.add(t.path("content").asText());
-                    }
-                }
-                return new AddedTokens(special, maxId);
-            } catch (IOException e) {
-                throw new DataException(json + ": not valid JSON: " + e.getMessage(), e);
-            }
-        }
-
-        /** The largest id of {@code model.vocab} (streamed: the vocabulary is most of the file). */
-        static int vocabMaxId(Path json) {
+            List<String> special = new ArrayList<>();
+            int maxId = -1;
             try (InputStream in = Files.newInputStream(json);
-                 JsonParser p = new JsonFactory().createParser(in)) {
-                int depth = 0;
-                boolean inModel = false;
-                int max = -1;
-                JsonToken t;
-                while ((t = p.nextToken()) != null) {
-                    if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
-                        depth++;
-                    } else if (t == JsonToken.END_OBJECT || t == JsonToken.END_ARRAY) {
-                        depth--;
-                    } else if (t == JsonToken.FIELD_NAME) {
-                        String f = p.currentName();
-                        if (depth == 1) {
-                            inModel = "model".equals(f);
-                        } else if (inModel && depth == 2 && "vocab".equals(f)) {
-                            JsonToken v = p.nextToken();
-                            if (v == JsonToken.START_OBJECT) {
+                 JsonParser p = JSON.getFactory().createParser(in)) {
+                if (p.nextToken() != JsonToken.START_OBJECT) {
+                    throw new DataException(json + ": not a tokenizer.json (expected a JSON object)");
+                }
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String field = p.currentName();
+                    JsonToken v = p.nextToken();
+                    if ("added_tokens".equals(field) && v == JsonToken.START_ARRAY) {
+                        for (JsonNode t : (JsonNode) p.readValueAsTree()) {
+                            maxId = Math.max(maxId, t.path("id").asInt(-1));
+                            if (t.path("special").asBoolean(false)) {
+                                special.add(t.path("content").asText());
+                            }
+                        }
+                    } else if ("model".equals(field) && v == JsonToken.START_OBJECT) {
+                        while (p.nextToken() == JsonToken.FIELD_NAME) {
+                            String modelField = p.currentName();
+                            JsonToken mv = p.nextToken();
+                            if ("vocab".equals(modelField) && mv == JsonToken.START_OBJECT) {
                                 while (p.nextToken() == JsonToken.FIELD_NAME) {
                                     p.nextToken();
-                                    max = Math.max(max, p.getIntValue());
+                                    maxId = Math.max(maxId, p.getIntValue());
                                 }
-                            } else if (v == JsonToken.START_ARRAY) {
-                                // Unigram: a list of [piece, score]
-                                int n = 0;
+                            } else if ("vocab".equals(modelField) && mv == JsonToken.START_ARRAY) {
+                                int n = 0; // Unigram: a list of [piece, score]
                                 while (p.nextToken() != JsonToken.END_ARRAY) {
                                     p.skipChildren();
                                     n++;
                                 }
-                                max = Math.max(max, n - 1);
+                                maxId = Math.max(maxId, n - 1);
                             } else {
                                 p.skipChildren();
                             }
                         }
+                    } else {
+                        p.skipChildren();
                     }
                 }
-                return max;
+                return new AddedTokens(special, maxId);
             } catch (IOException e) {
                 throw new DataException(json + ": not valid JSON: " + e.getMessage(), e);
             }
