@@ -185,6 +185,11 @@ public final class Prepare {
             NpyWriter.write(tmp.resolve("positions.npy"), NpyArray.of(r.positions(), r.rows(), r.context()));
             NpyWriter.write(tmp.resolve("complexity.npy"), NpyArray.of(r.complexity(), r.rows(), 2));
             JSON.writeValue(tmp.resolve("prepare.json").toFile(), p.report());
+            try { // a temporary folder is private (rwx------); the result is an ordinary folder
+                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            } catch (UnsupportedOperationException notPosix) {
+                // the platform's defaults stand
+            }
             if (Files.exists(abs)) {
                 Path old = Files.createTempDirectory(parent, "." + abs.getFileName() + ".old-");
                 Files.delete(old);

@@ -153,7 +153,11 @@ public final class TrajectoryRenderer {
         return o;
     }
 
-    /** The value with markers around its part inside leading and trailing white space (none when blank). */
+    /**
+     * The value with markers around its part inside leading and trailing white space. A blank
+     * value is marked too (an empty tool output still has its wrapping typed as an observation),
+     * except an assistant's.
+     */
     private static String mark(String value, List<Field> registry, Field field) {
         int start = 0;
         int end = value.length();
@@ -163,7 +167,9 @@ public final class TrajectoryRenderer {
         while (end > start && PythonMethods.isPythonSpace(value.charAt(end - 1))) {
             end--;
         }
-        if (start == end) {
+        if (start == end && field.type() == SpanType.REASON) {
+            // An assistant's blank text stays unmarked: templates test it for emptiness
+            // (Qwen3 writes a newline before a tool call only after non-empty text).
             return value;
         }
         int f = registry.size();
