@@ -139,6 +139,7 @@ public final class Prepare {
         TokenizedSequence longest = sequences.stream().max(Comparator.comparingInt(TokenizedSequence::length)).orElseThrow();
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("tokenizer", tokenizer.name());
+        r.put("vocab_size", tokenizer.vocabSize());
         r.put("chat_template", tokenizer.chatTemplate() != null);
         r.put("context", context);
         r.put("truncate", truncate);
