@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         description = "Agent distillation: tool-use similarity metrics and span-level training.",
         subcommands = {CommandLine.HelpCommand.class, AnalyzeCommand.class, BenchCommand.class, io.distillab.cli.loss.LossCommand.class,
             io.distillab.cli.server.ImportCommand.class, io.distillab.cli.train.TrainCommand.class,
-            io.distillab.cli.prepare.PrepareCommand.class})
+            io.distillab.cli.prepare.PrepareCommand.class, io.distillab.cli.prepare.TeacherTopKCommand.class})
 public final class Distillab {
     public static void main(String[] args) {
         System.exit(newCommandLine().execute(args));
@@ -44,7 +44,9 @@ public final class Distillab {
     /** One line for input problems the user can fix; null for bugs (which get a stack trace). */
     static String userMessage(Throwable ex) {
         if (ex instanceof ImportException || ex instanceof IllegalArgumentException
-                || ex instanceof io.distillab.training.data.DataException) {
+                || ex instanceof io.distillab.training.data.DataException
+                || ex instanceof io.distillab.training.train.InvalidTrainingInputException
+                || ex instanceof io.distillab.training.model.ModelFormatException) {
             return ex.getMessage();
         }
         if (ex instanceof NoSuchFileException nsf) {
