@@ -61,6 +61,26 @@ class TrajectoryTrainingTest {
         assertTrue(last < first - 1.0, "ACTION CE " + first + " -> " + last + ": " + actionCe);
     }
 
+    /** --curriculum trains from the prepared complexity; its options alone are refused in one line. */
+    @Test
+    void curriculumIsADataOrder() throws Exception {
+        Path out = tmp.resolve("curriculum");
+        CliRun r = CliRun.of("train", "--data", TAU_BENCH.toString(), "--tokenizer", "gpt2", "--student",
+                TINY_GPT2.toString(), "--preset", "sft", "--steps", "2", "--batch-size", "2", "--context", "32",
+                "--curriculum", "--curriculum-start", "0.1", "--threads", "1", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.isRegularFile(out.resolve("prepared/complexity.npy")));
+        assertEquals(2, Files.readAllLines(out.resolve("metrics.jsonl")).size());
+
+        CliRun refused = CliRun.of("train", "--data", TAU_BENCH.toString(), "--tokenizer", "gpt2", "--student",
+                TINY_GPT2.toString(), "--steps", "2", "--batch-size", "2", "--curriculum-steps", "5",
+                "--out", tmp.resolve("refused").toString());
+        assertEquals(2, refused.code(), refused.err());
+        assertTrue(refused.err().strip().endsWith("--curriculum-start and --curriculum-steps go with --curriculum"),
+                refused.err());
+        assertTrue(!Files.exists(tmp.resolve("refused")), "nothing written");
+    }
+
     /** IDX/LOGP agree with the teacher's own forward pass of one row, recomputed here in double. */
     @Test
     void teacherTopKHoldsTheTeachersMostLikelyTokens() throws Exception {

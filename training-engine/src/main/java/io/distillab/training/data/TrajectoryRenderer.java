@@ -107,8 +107,8 @@ public final class TrajectoryRenderer {
             Message m = messages.get(i);
             String text = m.text() == null ? "" : m.text();
             checkNoMarkers(text, t);
-            plain.add(openAiMessage(m, text, null, i, fields));
-            marked.add(openAiMessage(m, text, fields, i, fields));
+            plain.add(openAiMessage(m, text, i, null));
+            marked.add(openAiMessage(m, text, i, fields));
         }
         if (fields.size() > MAX_FIELDS) {
             throw new DataException(t.source() + ": more than " + MAX_FIELDS + " texts in one trajectory");
@@ -126,19 +126,18 @@ public final class TrajectoryRenderer {
     }
 
     /**
-     * The message in OpenAI form; with {@code fields} non-null its text and call names are marked
-     * (and registered as fields), else they are given as they are.
+     * Message {@code index} in OpenAI form; with {@code fields} non-null its text and call names are
+     * marked (and registered in {@code fields}), else they are given as they are.
      */
-    private static Map<String, Object> openAiMessage(Message m, String text, List<Field> fields, int index,
-                                                     List<Field> registry) {
+    private static Map<String, Object> openAiMessage(Message m, String text, int index, List<Field> fields) {
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("role", role(m.role()));
-        o.put("content", fields == null ? text : mark(text, registry, new Field(index, false, textType(m.role()))));
+        o.put("content", fields == null ? text : mark(text, fields, new Field(index, false, textType(m.role()))));
         if (!m.calls().isEmpty()) {
             List<Object> calls = new ArrayList<>();
             for (ToolCall c : m.calls()) {
                 Map<String, Object> fn = new LinkedHashMap<>();
-                fn.put("name", fields == null ? c.name() : mark(c.name(), registry, new Field(index, true, SpanType.ACTION)));
+                fn.put("name", fields == null ? c.name() : mark(c.name(), fields, new Field(index, true, SpanType.ACTION)));
                 fn.put("arguments", c.arguments() == null ? new LinkedHashMap<>() : JSON.convertValue(c.arguments(), Object.class));
                 Map<String, Object> call = new LinkedHashMap<>();
                 if (c.id() != null) {
@@ -191,9 +190,8 @@ public final class TrajectoryRenderer {
     }
 
     private TypedText type(Trajectory t, String text, String markedText, List<Field> fields, List<Message> messages) {
-        // Strip the markers, recording which field each character came from (-1: the template's own).
+        // Strip the markers, recording where each field's text lies in the stripped rendering.
         StringBuilder stripped = new StringBuilder(text.length());
-        int[] fieldOf = new int[markedText.length()];
         int len = 0;
         int open = -1;
         List<int[]> spans = new ArrayList<>(); // {field, start, end} in stripped coordinates
@@ -213,9 +211,7 @@ public final class TrajectoryRenderer {
                 open = -1;
             } else {
                 stripped.append(markedText, i, i + n);
-                for (int k = 0; k < n; k++) {
-                    fieldOf[len++] = open;
-                }
+                len += n;
             }
             i += n;
         }
