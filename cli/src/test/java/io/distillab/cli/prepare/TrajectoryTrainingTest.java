@@ -65,7 +65,8 @@ class TrajectoryTrainingTest {
     @Test
     void curriculumIsADataOrder() throws Exception {
         Path out = tmp.resolve("curriculum");
-        CliRun r = CliRun.of("train", "--data", TAU_BENCH.toString(), "--tokenizer", "gpt2", "--student",
+        CliRun r = CliRun.of("train", "--data", ROOT.resolve("data/toolbench/G1_answer").toString(), "--format",
+                "toolbench", "--tokenizer", "gpt2", "--student",
                 TINY_GPT2.toString(), "--preset", "sft", "--steps", "2", "--batch-size", "2", "--context", "32",
                 "--curriculum", "--curriculum-start", "0.1", "--threads", "1", "--out", out.toString());
         assertEquals(0, r.code(), r.err());
