@@ -148,7 +148,7 @@ class TrainCommandTest {
         assertRefused(args(out, "--preset", "sad"), "but no teacher");
         List<String> trajectories = new ArrayList<>(List.of("train", "--student", student.toString(), "--data",
                 "data/tau-bench/gpt-4o-airline.json", "--steps", "3", "--batch-size", "4", "--out", out.toString()));
-        assertRefused(trajectories, "turning trajectories into training sequences is not in this build yet");
+        assertRefused(trajectories, "has no tokenizer.json beside it; give --tokenizer DIR or gpt2");
     }
 
     @Test
