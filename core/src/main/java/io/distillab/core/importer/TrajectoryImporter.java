@@ -179,11 +179,9 @@ public final class TrajectoryImporter {
             return listFormat(path);
         }
         if (t.startsWith("{")) {
-            if (s.contains("\"answer_generation\"")) {
-                return TrajectoryFormat.TOOLBENCH;
-            }
-            if (s.contains("\"simulations\"") || s.contains("\"agent_info\"") || s.contains("\"tasks\"")) {
-                return TrajectoryFormat.TAU2;
+            TrajectoryFormat byFields = objectFormat(path);
+            if (byFields != null) {
+                return byFields;
             }
             if (t.indexOf('\n') > 0 && s.contains("\"messages\"")) {
                 return TrajectoryFormat.CHAT_JSONL;
@@ -192,6 +190,39 @@ public final class TrajectoryImporter {
         }
         throw new ImportException(path.toString(), null, null,
                 "cannot tell the format (not a JSON list, object or JSONL); pass --format");
+    }
+
+    /**
+     * A file that starts with an object: ToolBench's answer file ({@code answer_generation}, or its
+     * search {@code tree} and {@code win}, which come first and can fill megabytes), tau2's results
+     * object ({@code simulations}, {@code tasks}) or the first line of chat JSONL
+     * ({@code messages}), told apart by the first object's own field names, read as a stream that
+     * skips their values. Null when the fields say none of these.
+     */
+    private static TrajectoryFormat objectFormat(Path path) {
+        try (JsonParser p = Json.MAPPER.createParser(Files.newInputStream(path))) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            boolean messages = false;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                switch (p.currentName()) {
+                    case "answer_generation", "tree", "win" -> {
+                        return TrajectoryFormat.TOOLBENCH;
+                    }
+                    case "simulations", "tasks" -> {
+                        return TrajectoryFormat.TAU2;
+                    }
+                    case "messages" -> messages = true;
+                    default -> { }
+                }
+                p.nextToken();
+                p.skipChildren();
+            }
+            return messages ? TrajectoryFormat.CHAT_JSONL : null;
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     /**
