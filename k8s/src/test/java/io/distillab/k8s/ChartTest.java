@@ -364,6 +364,16 @@ class ChartTest {
     }
 
     @Test
+    void thePrometheusAdapterRuleServesTheMetricTheAutoscalersAskFor() throws IOException {
+        Map<?, ?> rules = Images.yaml(RenderedChart.ROOT.resolve("k8s/prometheus-adapter-rules.yaml"));
+        Map<?, ?> rule = (Map<?, ?>) ((List<?>) rules.get("external")).get(0);
+        assertTrue(rule.get("seriesQuery").toString().startsWith(QueueMetric.NAME + "{"), rule.toString());
+        assertEquals(QueueMetric.NAME, ((Map<?, ?>) rule.get("name")).get("as"));
+        // every replica reports the whole queue: max, never sum
+        assertTrue(rule.get("metricsQuery").toString().startsWith("max("), rule.toString());
+    }
+
+    @Test
     void kedaScalesTheJudgeFromZeroInsteadOfTheAutoscaler() {
         RenderedChart chart = render(Map.of(), RenderedChart.ROOT.resolve("k8s/values/burst.yaml"));
         assertTrue(chart.find(HorizontalPodAutoscaler.class, FULL + "-judge-service").isEmpty(),
