@@ -330,7 +330,23 @@ class ChartTest {
         assertEquals(FULL + "-trainer-service", pod.getServiceAccountName());
         assertTrue(pod.getAutomountServiceAccountToken());
         assertTrue(chart.get(ServiceAccount.class, FULL + "-trainer-service").getAutomountServiceAccountToken());
-        assertEquals("true", NetworkPaths.environment(chart, pod.getContainers().get(0)).get("DISTILLAB_TRAINER_KUBERNETES_ENABLED"));
+        // the Jobs as the trainer's configuration (distillab.kubernetes.*) wants them: its image, namespace, the
+        // CLI on the image's PATH, the pool, the same model store at the same path, an account without API access
+        Map<String, String> env = NetworkPaths.environment(chart, pod.getContainers().get(0));
+        assertEquals("true", env.get("DISTILLAB_KUBERNETES_ENABLED"));
+        assertEquals("eval", env.get("DISTILLAB_KUBERNETES_NAMESPACE"));
+        assertEquals(pod.getContainers().get(0).getImage(), env.get("DISTILLAB_KUBERNETES_IMAGE"));
+        assertEquals("/opt/distillab/bin/distillab", env.get("DISTILLAB_KUBERNETES_COMMAND"));
+        assertEquals("nvidia.com/gpu:NoSchedule", env.get("DISTILLAB_KUBERNETES_TOLERATIONS"));
+        assertEquals("1", env.get("DISTILLAB_KUBERNETES_GPUS_PER_JOB"));
+        assertEquals("shared-models", env.get("DISTILLAB_KUBERNETES_MODEL_STORE_CLAIM"));
+        assertEquals(env.get("DISTILLAB_MODEL_STORE"), env.get("DISTILLAB_KUBERNETES_MODEL_STORE_MOUNT"));
+        ServiceAccount jobAccount = chart.get(ServiceAccount.class, env.get("DISTILLAB_KUBERNETES_SERVICE_ACCOUNT"));
+        assertFalse(jobAccount.getAutomountServiceAccountToken());
+        String jobSettings = chart.get(ConfigMap.class, FULL + "-trainer-jobs").getData().get("trainer-jobs.properties");
+        assertEquals("distillab.kubernetes.node-selector.\"distillab.io/pool\"=gpu", jobSettings.strip());
+        assertTrue(pod.getContainers().get(0).getVolumeMounts().stream().anyMatch(m -> m.getMountPath().equals("/etc/distillab")));
+        assertEquals("/etc/distillab/trainer-jobs.properties", env.get("QUARKUS_CONFIG_LOCATIONS"));
         // the user's claim, none of the chart's
         assertTrue(chart.find(PersistentVolumeClaim.class, FULL + "-trainer-models").isEmpty());
         assertEquals("shared-models", pod.getVolumes().stream().filter(v -> v.getName().equals("model-store")).findFirst()

@@ -46,8 +46,14 @@ class ImagesTest {
                 assertTrue(base.matches("nvidia/cuda:12\\.\\d+\\.\\d+-runtime-ubuntu22\\.04"), base);
                 // the Java runtime comes from a Java 17 image's stage, the CLI for the Job mode from the build
                 assertTrue(docker.args().get("JRE_IMAGE").startsWith("eclipse-temurin:17"), docker.args().toString());
-                assertEquals("/opt/distillab/distillab-cli.jar", docker.contextCopies().get("cli/target/distillab-cli.jar"));
-                assertEquals("/opt/distillab/lib/", docker.contextCopies().get("cli/target/lib/"));
+                // bin/distillab runs ../cli/target/distillab-cli.jar: the same layout under /opt/distillab, on PATH
+                assertEquals("/opt/distillab/cli/target/distillab-cli.jar", docker.contextCopies().get("cli/target/distillab-cli.jar"));
+                assertEquals("/opt/distillab/cli/target/lib/", docker.contextCopies().get("cli/target/lib/"));
+                assertEquals("/opt/distillab/bin/distillab", docker.contextCopies().get("bin/distillab"));
+                assertTrue(docker.last("ENV").contains("PATH=/opt/distillab/bin:"), docker.last("ENV"));
+                assertTrue(Files.isExecutable(RenderedChart.ROOT.resolve("bin/distillab")));
+                assertTrue(readString("bin/distillab").contains("jar=\"$root/cli/target/distillab-cli.jar\""),
+                        "bin/distillab finds the jar where the image puts it");
             } else {
                 assertEquals("eclipse-temurin:17-jre", base, service);
             }
@@ -94,6 +100,14 @@ class ImagesTest {
                             service + " " + type + ": .dockerignore keeps " + source + " out");
                 }
             }
+        }
+    }
+
+    static String readString(String path) {
+        try {
+            return Files.readString(RenderedChart.ROOT.resolve(path));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
