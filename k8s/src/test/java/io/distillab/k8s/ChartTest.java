@@ -254,6 +254,7 @@ class ChartTest {
                 "secrets.existingSecret", "prod-secrets"));
         assertTrue(chart.objects.stream().noneMatch(o -> o instanceof StatefulSet || o instanceof Secret
                 || o.getMetadata().getName().contains("postgresql")), chart.names().toString());
+        Invariants.check(chart);
         Container judge = container(chart, "judge-service");
         assertEquals("jdbc:postgresql://db.internal:6432/distillab_judge?sslmode=require",
                 NetworkPaths.environment(chart, judge).get("QUARKUS_DATASOURCE_JDBC_URL"));
@@ -317,6 +318,7 @@ class ChartTest {
     void theJobModeGetsRbacForJobsAndTheirPodsOnly() {
         RenderedChart chart = render(Map.of("trainer.kubernetesJobs.enabled", "true",
                 "trainer.modelStore.existingClaim", "shared-models"));
+        Invariants.check(chart);
         Role role = chart.get(Role.class, FULL + "-trainer-service");
         List<String> rules = new ArrayList<>();
         role.getRules().forEach(r -> rules.add(r.getApiGroups() + " " + r.getResources() + " " + r.getVerbs()));
