@@ -158,7 +158,7 @@ public class JobResource {
     @Produces("image/svg+xml")
     @Operation(summary = "The loss curves so far as an SVG image: loss, KL and CE; KL and CE per span type")
     public Response lossSvg(@PathParam("id") long id) {
-        return Response.ok(LossChart.svg(jobs.lossCurve(id), "trainer job " + id), "image/svg+xml").build();
+        return Response.ok(jobs.lossCurve(id).svg("trainer job " + id), "image/svg+xml").build();
     }
 
     @GET

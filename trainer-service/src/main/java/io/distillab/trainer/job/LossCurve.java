@@ -3,6 +3,8 @@ package io.distillab.trainer.job;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.distillab.training.train.LossChart;
+import io.distillab.training.train.StepMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
@@ -48,6 +50,25 @@ public final class LossCurve {
                 series.get(span + ".ce")[i] = number(line.path("spans").path(span).path("ce"));
             }
         }
+    }
+
+    /**
+     * The curves as the engine's own {@code loss.svg} draws them (the same chart a CLI run writes):
+     * loss, KL and CE, and the per-span means.
+     */
+    public String svg(String title) {
+        List<StepMetrics> steps = new java.util.ArrayList<>(this.steps.length);
+        for (int i = 0; i < this.steps.length; i++) {
+            double[] kl = new double[StepRecord.SPANS.length];
+            double[] ce = new double[StepRecord.SPANS.length];
+            for (int k = 0; k < kl.length; k++) {
+                kl[k] = series.get(StepRecord.SPANS[k] + ".kl")[i];
+                ce[k] = series.get(StepRecord.SPANS[k] + ".ce")[i];
+            }
+            steps.add(new StepMetrics(this.steps[i], series.get("loss")[i], series.get("kl")[i], series.get("ce")[i],
+                    Double.NaN, Double.NaN, 0, Double.NaN, kl, ce));
+        }
+        return LossChart.render(steps, title);
     }
 
     private static double number(JsonNode n) {

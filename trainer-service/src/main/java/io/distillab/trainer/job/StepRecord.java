@@ -15,7 +15,9 @@ import java.io.UncheckedIOException;
 public record StepRecord(long step, double loss, double kl, double ce, double lr, double gradNorm, long tokens,
                          double tokensPerS, String json) {
     private static final ObjectMapper JSON = new ObjectMapper();
-    public static final String[] SPANS = {"reason", "action", "observation", "other"};
+    /** The span types in the engine's order (SpanType codes 0..3). */
+    public static final String[] SPANS = java.util.Arrays.stream(io.distillab.training.loss.SpanType.values())
+            .map(io.distillab.training.loss.SpanType::key).toArray(String[]::new);
 
     public static StepRecord parse(String line) {
         JsonNode n;

@@ -2,7 +2,6 @@ package io.distillab.trainer.page;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.distillab.trainer.job.JobView;
-import io.distillab.trainer.job.LossChart;
 import io.distillab.trainer.job.LossCurve;
 import java.util.Iterator;
 import java.util.List;
@@ -44,7 +43,7 @@ public final class JobPage {
         if (job.error() != null) {
             b.append("<p id=\"error\" style=\"color:#a00\">").append(esc(job.error())).append("</p>\n");
         }
-        b.append("<h2>Loss</h2>\n<div id=\"chart\">").append(LossChart.svg(curve, title)).append("</div>\n");
+        b.append("<h2>Loss</h2>\n<div id=\"chart\">").append(curve.svg(title)).append("</div>\n");
         b.append("<h2>Parameters</h2>\n<table id=\"parameters\">\n");
         Iterator<Map.Entry<String, JsonNode>> fields = job.parameters().fields();
         while (fields.hasNext()) {
