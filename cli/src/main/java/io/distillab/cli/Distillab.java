@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 @Command(name = "distillab", mixinStandardHelpOptions = true, version = "distillab 0.1.0",
         description = "Agent distillation: tool-use similarity metrics and span-level training.",
         subcommands = {CommandLine.HelpCommand.class, AnalyzeCommand.class, BenchCommand.class, io.distillab.cli.loss.LossCommand.class,
-            io.distillab.cli.server.ImportCommand.class})
+            io.distillab.cli.server.ImportCommand.class, io.distillab.cli.train.TrainCommand.class})
 public final class Distillab {
     public static void main(String[] args) {
         System.exit(newCommandLine().execute(args));
