@@ -188,10 +188,10 @@ class JobApiTest {
         String bad = TestData.chatJsonl(1).get(0) + "\n{\"model\": \"m\", \"messages\": 7}\n";
         ValidatableResponse r = refused(given().contentType("application/x-ndjson")
                 .queryParam("parameters", TestData.json(TestData.params())).queryParam("filename", "bad.jsonl")
-                .body(bad), 400, "messages");
+                .body(bad.getBytes(StandardCharsets.UTF_8)), 400, "messages");
         r.body("file", containsString("bad.jsonl")).body("record", equalTo("line 2"));
         refused(given().contentType("application/x-ndjson").queryParam("parameters", TestData.json(TestData.params()))
-                .body(""), 400, "data");
+                .body(new byte[0]), 400, "data");
         // nothing of a refused job is left on the model store
         assertEquals(List.of(), listing(TrainerTestProfile.modelStore().resolve("incoming")));
 

@@ -86,6 +86,9 @@ public final class JobQueue {
                 } catch (SQLException | RuntimeException e) {
                     c.rollback();
                     throw e;
+                } finally {
+                    // a pooled connection goes back as it came: a later write on it must commit by itself
+                    c.setAutoCommit(true);
                 }
             }
             if (cancelRequested) {
