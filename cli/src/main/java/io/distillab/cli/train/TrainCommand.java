@@ -3,6 +3,7 @@ package io.distillab.cli.train;
 import io.distillab.cli.ExitCodes;
 import io.distillab.cli.server.RemoteTraining;
 import io.distillab.cli.server.TrainerServerClient;
+import io.distillab.training.data.DataException;
 import io.distillab.training.loss.SpanType;
 import io.distillab.training.model.ModelFormatException;
 import io.distillab.training.train.InvalidTrainingInputException;
@@ -46,8 +47,31 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--spans", paramLabel = "SPANS.npy", description = "int8/int32 [rows, L]: span type per token (0 reason, 1 action, 2 observation, 3 other).")
     Path spans;
 
-    @Option(names = "--data", arity = "1..*", paramLabel = "FILE", description = "A prepared folder (tokens.npy, spans.npy, positions.npy).")
+    @Option(names = "--data", arity = "1..*", paramLabel = "FILE",
+            description = {"Trajectory files (a folder for ToolBench answer files), prepared first as distillab prepare does",
+                "(kept in DIR/prepared/), or one folder written by distillab prepare."})
     List<Path> data;
+
+    @Option(names = "--format", paramLabel = "FORMAT", description = "Format of the --data files (default: detected per file).")
+    String format;
+
+    @Option(names = "--tokenizer", paramLabel = "DIR|gpt2", description = "Tokenizer for --data files (default: the student's folder).")
+    String tokenizer;
+
+    @Option(names = "--context", paramLabel = "L", defaultValue = "1024", description = "Tokens per row for --data files (default 1024).")
+    int context;
+
+    @Option(names = "--truncate", description = "With --data files: keep only the first window of a longer sequence.")
+    boolean truncate;
+
+    @Option(names = "--curriculum", description = "Competence-based curriculum (SPEC 7): easiest rows first.")
+    boolean curriculum;
+
+    @Option(names = "--curriculum-start", paramLabel = "C0", description = "Starting competence (default 0.2).")
+    Double curriculumStart;
+
+    @Option(names = "--curriculum-steps", paramLabel = "S", description = "Steps until every row is drawable (default half of --steps).")
+    Long curriculumSteps;
 
     @Option(names = "--teacher", paramLabel = "DIR", description = "Online teacher: a checkpoint of the same tokenizer, run forward on the same tokens.")
     Path teacher;
@@ -139,17 +163,28 @@ public final class TrainCommand implements Callable<Integer> {
         if (server != null) {
             return remote(err);
         }
+        Path prepared = null;
         try {
             TrainOptions options = options();
+            if (trajectoryData()) {
+                prepared = TrajectoryTraining.prepare(data, format, tokenizer, student, context, truncate, out, threads, err);
+                options = options.toBuilder().data(List.of(prepared)).build();
+            }
             Progress progress = new Progress(err, steps);
             TrainingResult result = new Trainer().run(options, progress, () -> false);
+            if (prepared != null) {
+                TrajectoryTraining.keep(prepared, out);
+                prepared = null;
+            }
             err.println("distillab: trained " + result.lastStep() + " steps; final model in " + result.finalDir());
             err.flush();
             return ExitCodes.OK;
-        } catch (InvalidTrainingInputException | ModelFormatException e) {
+        } catch (InvalidTrainingInputException | ModelFormatException | DataException e) {
             return fail(err, e.getMessage());
         } catch (OutOfMemoryError e) {
             return fail(err, "out of memory (" + e.getMessage() + "): lower --batch-size, raise --grad-accum or -Xmx");
+        } finally {
+            TrajectoryTraining.discard(prepared);
         }
     }
 
@@ -197,6 +232,25 @@ public final class TrainCommand implements Callable<Integer> {
             p.set("studentConfig", new com.fasterxml.jackson.databind.ObjectMapper().readTree(Files.readString(student)));
         } else {
             p.put("student", s);
+        }
+        if (format != null) {
+            p.put("format", format);
+        }
+        if (tokenizer != null) {
+            p.put("tokenizer", tokenizer);
+        }
+        p.put("context", context);
+        if (truncate) {
+            p.put("truncate", true);
+        }
+        if (curriculum) {
+            p.put("curriculum", true);
+        }
+        if (curriculumStart != null) {
+            p.put("curriculumStart", curriculumStart);
+        }
+        if (curriculumSteps != null) {
+            p.put("curriculumSteps", curriculumSteps);
         }
         if (teacher != null) {
             p.put("teacher", teacher.toString());
@@ -251,7 +305,10 @@ public final class TrainCommand implements Callable<Integer> {
         if (weightDecay != null) {
             p.put("weightDecay", weightDecay);
         }
-        p.put("order", order).put("seed", seed);
+        if (!curriculum) {
+            p.put("order", order);
+        }
+        p.put("seed", seed);
         if (checkpointEvery != null) {
             p.put("checkpointEvery", checkpointEvery);
         }
@@ -266,6 +323,12 @@ public final class TrainCommand implements Callable<Integer> {
         try (var s = Files.list(dir)) {
             return s.findAny().isEmpty();
         }
+    }
+
+    /** Whether --data names trajectory files (to prepare here) rather than one prepared folder. */
+    private boolean trajectoryData() {
+        return data != null && !data.isEmpty()
+                && !(data.size() == 1 && java.nio.file.Files.isRegularFile(data.get(0).resolve("tokens.npy")));
     }
 
     private static int fail(PrintWriter err, String message) {
@@ -286,6 +349,15 @@ public final class TrainCommand implements Callable<Integer> {
             index = Path.of(parts[0].trim());
             logProb = Path.of(parts[1].trim());
         }
+        if (!curriculum && (curriculumStart != null || curriculumSteps != null)) {
+            throw new InvalidTrainingInputException("--curriculum-start and --curriculum-steps go with --curriculum");
+        }
+        if (curriculum && spec.commandLine().getParseResult().hasMatchedOption("--order")) {
+            throw new InvalidTrainingInputException("--curriculum is a data order of its own: drop --order");
+        }
+        if (!trajectoryData() && (format != null || tokenizer != null || truncate)) {
+            throw new InvalidTrainingInputException("--format, --tokenizer and --truncate go with --data trajectory files");
+        }
         if (alpha != null && (klWeights != null || ceWeights != null)) {
             throw new InvalidTrainingInputException("--alpha conflicts with --w-kl/--w-ce (give the weight tables or alpha, not both)");
         }
@@ -296,8 +368,9 @@ public final class TrainCommand implements Callable<Integer> {
                 .teacherTopk(index, logProb).preset(preset).alpha(alpha).temperature(temperature)
                 .weights(table("--w-kl", klWeights), table("--w-ce", ceWeights)).learnSpanWeights(learnSpanWeights)
                 .lora(lora).loraRank(loraRank).loraAlpha(loraAlpha).merge(merge).steps(steps).batchSize(batchSize)
-                .gradAccum(gradAccum).lr(lr).warmup(warmup).clip(clip).weightDecay(weightDecay).order(order).seed(seed)
-                .out(out).checkpointEvery(checkpointEvery).resume(resume).device(device).threads(threads).build();
+                .gradAccum(gradAccum).lr(lr).warmup(warmup).clip(clip).weightDecay(weightDecay).seed(seed)
+                .out(out).checkpointEvery(checkpointEvery).resume(resume).device(device).threads(threads)
+                .order(curriculum ? "curriculum" : order).curriculum(curriculumStart, curriculumSteps).build();
     }
 
     private static double[] table(String option, String text) {

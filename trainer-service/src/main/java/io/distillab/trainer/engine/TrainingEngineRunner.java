@@ -4,6 +4,11 @@ import io.distillab.trainer.job.InvalidJobException;
 import io.distillab.trainer.job.JobParameters;
 import io.distillab.trainer.job.TrainArguments;
 import io.distillab.trainer.queue.TrainingFailedException;
+import io.distillab.trainer.store.ModelStore;
+import io.distillab.core.importer.TrajectoryFormat;
+import io.distillab.training.data.DataException;
+import io.distillab.training.data.Prepare;
+import io.distillab.training.data.Tokenizer;
 import io.distillab.training.loss.LossConfig;
 import io.distillab.training.loss.Preset;
 import io.distillab.training.loss.SpanType;
@@ -27,15 +32,21 @@ import java.util.function.BooleanSupplier;
 import org.jboss.logging.Logger;
 
 /**
- * The one class of the service that calls the training engine: a job's arguments become the
- * engine's {@link TrainOptions}, {@link Trainer#run} trains, and its listener feeds the service's.
- * Before a job is queued, {@link #check} reads its configs with the engine's {@link ModelConfig}
- * and sizes the run with the engine's memory estimate ({@link TransformerLm#estimateTrainingBytes}
- * and friends, as the trainer itself does before allocating).
+ * The one class of the service that calls the training engine. Before a job is queued,
+ * {@link #check} reads its configs with the engine's {@link ModelConfig}, turns its trajectories
+ * into training sequences with the engine's {@link Prepare} (as {@code distillab train --data}
+ * does; bad data, a template that fails or a context too short for it refuse the job) into the
+ * job's {@code prepared/} folder, and sizes the run with the engine's memory estimate
+ * ({@link TransformerLm#estimateTrainingBytes} and friends, as the trainer itself does before
+ * allocating). {@link #train} then runs {@link Trainer#run} on the prepared folder and feeds the
+ * engine's listener into the service's.
  */
 @ApplicationScoped
 public class TrainingEngineRunner implements TrainingEngine {
     private static final Logger LOG = Logger.getLogger(TrainingEngineRunner.class);
+    /** {@code distillab train}'s default context for trajectory data. */
+    static final int DEFAULT_CONTEXT = 1024;
+    static final String PREPARED = "prepared";
 
     @Override
     public void check(TrainArguments job, Placement placement) {
@@ -63,8 +74,11 @@ public class TrainingEngineRunner implements TrainingEngine {
         LoraConfig lora = !Boolean.TRUE.equals(p.lora()) ? null : new LoraConfig(
                 p.loraRank() == null ? LoraConfig.DEFAULT_RANK : p.loraRank(),
                 p.loraAlpha() == null ? LoraConfig.DEFAULT_ALPHA : p.loraAlpha(), List.of(), null);
-        // a row holds at most the context; without one, the student's positions bound it
-        int length = p.context() != null ? p.context() : student.maxPositions();
+        int length = p.context() != null ? p.context() : DEFAULT_CONTEXT;
+        if (length > student.maxPositions()) {
+            throw new InvalidJobException("context", "the student takes at most " + student.maxPositions()
+                    + " positions, not " + length);
+        }
         int micro = p.batchSize() / accum;
         long trainable = lora == null ? TransformerLm.parameterCount(student)
                 : TransformerLm.loraParameterCount(student, lora);
@@ -81,19 +95,67 @@ public class TrainingEngineRunner implements TrainingEngine {
                             + "use lora or a shorter context", gib(need), gib(model), gib(optimizer), gib(teacherBytes),
                     gib(lossBytes), micro, length, placement.cpu() ? "CPU slot" : "GPU", gib(placement.memoryBytes())));
         }
+        prepare(job, p.student() != null ? "student" : "tokenizer", placement.threads());
+    }
+
+    /** The job's trajectories as training sequences in {@code JOBDIR/prepared}, written atomically once. */
+    private static Path prepare(TrainArguments job, String tokenizerField, int threads) {
+        Path dir = job.out().resolveSibling(PREPARED);
+        if (Files.isRegularFile(dir.resolve("tokens.npy"))) {
+            return dir;
+        }
+        JobParameters p = job.parameters();
+        Tokenizer tokenizer;
+        try {
+            String spec = job.tokenizer();
+            if (spec == null) {
+                Path folder = Files.isDirectory(job.student()) ? job.student() : job.student().getParent();
+                if (!Files.isRegularFile(folder.resolve("tokenizer.json"))) {
+                    throw new InvalidJobException(tokenizerField.equals("student") ? "tokenizer" : tokenizerField,
+                            "the student has no tokenizer.json of its own: give tokenizer (gpt2 or a store name)");
+                }
+                spec = folder.toString();
+            }
+            tokenizer = Tokenizer.load(spec);
+        } catch (DataException e) {
+            throw new InvalidJobException("tokenizer", e.getMessage());
+        }
+        try {
+            Prepare.Prepared prepared = Prepare.run(List.of(job.data()), job.format() == null ? null
+                            : TrajectoryFormat.fromName(job.format()), tokenizer,
+                    p.context() != null ? p.context() : DEFAULT_CONTEXT, Boolean.TRUE.equals(p.truncate()),
+                    Math.max(1, threads));
+            Path tmp = dir.resolveSibling("." + PREPARED + ".tmp");
+            ModelStore.deleteTree(tmp);
+            Prepare.write(prepared, tmp);
+            ModelStore.moveAtomically(tmp, dir);
+            return dir;
+        } catch (DataException e) {
+            throw new InvalidJobException("data", e.getMessage());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Override
     public Result train(TrainArguments job, Placement placement, Listener listener, BooleanSupplier cancelled) {
         JobParameters p = job.parameters();
+        Path prepared;
+        try {
+            prepared = prepare(job, "tokenizer", placement.threads());
+        } catch (InvalidJobException e) {
+            throw new TrainingFailedException(e.getMessage(), e);
+        }
+        boolean curriculum = Boolean.TRUE.equals(p.curriculum());
         TrainOptions options = TrainOptions.builder()
-                .student(job.student()).data(List.of(job.data())).teacher(job.teacher())
+                .student(job.student()).data(List.of(prepared)).teacher(job.teacher())
                 .teacherTopk(job.topkIdx(), job.topkLogp()).preset(p.preset()).alpha(p.alpha())
                 .temperature(p.temperature()).weights(weights(p.wKl()), weights(p.wCe()))
                 .learnSpanWeights(Boolean.TRUE.equals(p.learnSpanWeights())).lora(Boolean.TRUE.equals(p.lora()))
                 .loraRank(p.loraRank()).loraAlpha(p.loraAlpha()).merge(Boolean.TRUE.equals(p.merge()))
                 .steps(p.steps()).batchSize(p.batchSize()).gradAccum(p.gradAccum() == null ? 1 : p.gradAccum())
-                .lr(p.lr()).warmup(p.warmup()).clip(p.clip()).weightDecay(p.weightDecay()).order(p.order())
+                .lr(p.lr()).warmup(p.warmup()).clip(p.clip()).weightDecay(p.weightDecay())
+                .order(curriculum ? "curriculum" : p.order()).curriculum(p.curriculumStart(), p.curriculumSteps())
                 .seed(p.seed() == null ? 0 : p.seed()).out(job.out())
                 .checkpointEvery(p.checkpointEvery() == null ? null : Math.toIntExact(p.checkpointEvery()))
                 .resume(job.resume()).device(placement.cpu() ? "cpu" : "cuda").threads(placement.threads())
@@ -116,7 +178,7 @@ public class TrainingEngineRunner implements TrainingEngine {
                 }
             }, cancelled);
             return new Result(r.cancelled(), r.cancelled() || Double.isNaN(r.lastLoss()) ? null : r.lastLoss());
-        } catch (InvalidTrainingInputException | ModelFormatException e) {
+        } catch (InvalidTrainingInputException | ModelFormatException | DataException e) {
             throw new TrainingFailedException(e.getMessage(), e);
         }
     }

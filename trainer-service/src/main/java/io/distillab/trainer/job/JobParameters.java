@@ -172,6 +172,9 @@ public record JobParameters(
         if (order != null && !ORDERS.contains(order)) {
             throw new InvalidJobException("order", "must be file or shuffle");
         }
+        if (order != null && Boolean.TRUE.equals(curriculum)) {
+            throw new InvalidJobException("order", "curriculum is a data order of its own: drop order");
+        }
         if (checkpointEvery != null && checkpointEvery < 1) {
             throw new InvalidJobException("checkpointEvery", "must be at least 1 step");
         }

@@ -24,10 +24,13 @@ import java.util.List;
  * @param warmup           null: min(100, floor(steps/10)), at least 1
  * @param clip             null: 1.0
  * @param weightDecay      λ of tensors with two or more dimensions (null: 0.1); others have none
- * @param order            file or shuffle (null: shuffle)
+ * @param order            file, shuffle or curriculum (null: shuffle); curriculum needs a folder
+ *                         written by {@code distillab prepare} (its complexity.npy)
  * @param checkpointEvery  null: 100; a checkpoint is also written at the end ({@code final/})
  * @param device           cpu, cuda or auto (null: auto)
  * @param threads          null: every processor
+ * @param curriculumStart  the curriculum's starting competence c0 (null: 0.2, SPEC 7)
+ * @param curriculumSteps  S_c, the step from which the curriculum draws from every row (null: half the steps)
  */
 public record TrainOptions(Path student, Path tokens, Path spans, List<Path> data, Path teacher,
                            Path teacherTopkIndex, Path teacherTopkLogProb, String preset, Double alpha,
@@ -35,7 +38,7 @@ public record TrainOptions(Path student, Path tokens, Path spans, List<Path> dat
                            boolean lora, Integer loraRank, Double loraAlpha, boolean merge, long steps, int batchSize,
                            int gradAccum, Double lr, Integer warmup, Double clip, Double weightDecay, String order,
                            long seed, Path out, Integer checkpointEvery, boolean resume, String device,
-                           Integer threads) {
+                           Integer threads, Double curriculumStart, Long curriculumSteps) {
     public static final int DEFAULT_CHECKPOINT_EVERY = 100;
 
     public TrainOptions {
@@ -79,6 +82,8 @@ public record TrainOptions(Path student, Path tokens, Path spans, List<Path> dat
         b.out = out;
         b.checkpointEvery = checkpointEvery;
         b.resume = resume;
+        b.curriculumStart = curriculumStart;
+        b.curriculumSteps = curriculumSteps;
         b.device = device;
         b.threads = threads;
         return b;
@@ -93,6 +98,8 @@ public record TrainOptions(Path student, Path tokens, Path spans, List<Path> dat
         private double[] klWeights, ceWeights;
         private boolean learnSpanWeights, lora, merge, resume;
         private Integer loraRank, warmup, checkpointEvery, threads;
+        private Double curriculumStart;
+        private Long curriculumSteps;
         private long steps, seed;
         private int batchSize, gradAccum = 1;
 
@@ -124,12 +131,13 @@ public record TrainOptions(Path student, Path tokens, Path spans, List<Path> dat
         public Builder resume(boolean v) { resume = v; return this; }
         public Builder device(String v) { device = v; return this; }
         public Builder threads(Integer v) { threads = v; return this; }
+        public Builder curriculum(Double start, Long steps) { curriculumStart = start; curriculumSteps = steps; return this; }
 
         public TrainOptions build() {
             return new TrainOptions(student, tokens, spans, data, teacher, teacherTopkIndex, teacherTopkLogProb, preset,
                     alpha, temperature, klWeights, ceWeights, learnSpanWeights, lora, loraRank, loraAlpha, merge, steps,
                     batchSize, gradAccum, lr, warmup, clip, weightDecay, order, seed, out, checkpointEvery, resume,
-                    device, threads);
+                    device, threads, curriculumStart, curriculumSteps);
         }
     }
 }

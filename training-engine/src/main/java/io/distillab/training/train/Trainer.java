@@ -1,5 +1,6 @@
 package io.distillab.training.train;
 
+import io.distillab.training.data.CurriculumOrder;
 import io.distillab.training.loss.CpuSpanMaskedLoss;
 import io.distillab.training.loss.LossConfig;
 import io.distillab.training.loss.LossInputs;
@@ -15,6 +16,8 @@ import io.distillab.training.model.ModelConfig;
 import io.distillab.training.model.ModelFormatException;
 import io.distillab.training.model.Parameter;
 import io.distillab.training.model.TransformerLm;
+import io.distillab.training.npy.NpyArray;
+import io.distillab.training.npy.NpyReader;
 import io.distillab.training.safetensors.SafeTensorsReader;
 import io.distillab.training.safetensors.SafeTensorsWriter;
 import java.io.IOException;
@@ -64,7 +67,12 @@ public final class Trainer {
     record Plan(TrainOptions options, TrainingData data, ModelConfig studentConfig, ModelConfig teacherConfig,
                 int vocab, LossConfig loss, LoraConfig lora, LrSchedule schedule, double clip, double weightDecay,
                 boolean shuffle, int microBatch, int threads, int checkpointEvery, TeacherSource.TopK topk,
-                TrainingState resumeFrom, Path resumeDir) {
+                TrainingState resumeFrom, Path resumeDir, CurriculumOrder curriculum) {
+
+        /** The data order's name, as the training state records it. */
+        String orderName() {
+            return curriculum != null ? "curriculum" : shuffle ? "shuffle" : "file";
+        }
 
         /** Checks everything; lines worth telling the user go to {@code notes} (told once all is well). */
         static Plan of(TrainOptions o, java.util.function.Consumer<String> notes) {
@@ -101,7 +109,9 @@ public final class Trainer {
             if (every < 1) {
                 throw new InvalidTrainingInputException("--checkpoint-every must be >= 1, got " + every);
             }
-            boolean shuffle = argument("--order", () -> DataOrder.isShuffle(o.order() == null ? "shuffle" : o.order()));
+            boolean curriculumOrder = o.order() != null && o.order().trim().equalsIgnoreCase("curriculum");
+            boolean shuffle = !curriculumOrder
+                    && argument("--order", () -> DataOrder.isShuffle(o.order() == null ? "shuffle" : o.order()));
             if (o.teacher() != null && o.teacherTopkIndex() != null) {
                 throw new InvalidTrainingInputException("give one of --teacher DIR and --teacher-topk IDX.npy,LOGP.npy, not both");
             }
@@ -176,7 +186,8 @@ public final class Trainer {
                 resumeDir = latestCheckpoint(o.out());
                 if (resumeDir != null) {
                     resumeFrom = TrainingState.read(resumeDir.resolve(TrainingState.FOLDER));
-                    String diff = resumeFrom.differenceFrom(stateOf(o, schedule, shuffle, lora, 0, null));
+                    String diff = resumeFrom.differenceFrom(stateOf(o, schedule,
+                            curriculumOrder ? "curriculum" : shuffle ? "shuffle" : "file", lora, 0, null));
                     if (diff != null) {
                         throw new InvalidTrainingInputException("--resume: " + resumeDir + " was trained with " + diff
                                 + "; give the same options to continue it");
@@ -186,8 +197,41 @@ public final class Trainer {
                 throw new InvalidTrainingInputException("--out " + o.out()
                         + ": holds a training run already (give --resume to continue it, or another folder)");
             }
+            CurriculumOrder curriculum = curriculumOrder ? curriculum(o, data) : null;
             return new Plan(o, data, student, teacher, vocab, loss, lora, schedule, clip, decay, shuffle, micro, threads,
-                    every, topk, resumeFrom, resumeDir);
+                    every, topk, resumeFrom, resumeDir, curriculum);
+        }
+
+        /**
+         * SPEC 7's curriculum over the rows of a folder written by {@code distillab prepare}, whose
+         * complexity.npy holds each row's (tool calls, tokens).
+         */
+        private static CurriculumOrder curriculum(TrainOptions o, TrainingData data) {
+            Path file = o.data().size() == 1 ? o.data().get(0).resolve("complexity.npy") : null;
+            if (file == null || !Files.isRegularFile(file)) {
+                throw new InvalidTrainingInputException("--curriculum needs the rows' complexity: give --data trajectory"
+                        + " files, or a folder written by distillab prepare (complexity.npy)");
+            }
+            long[] complexity;
+            try {
+                NpyArray a = NpyReader.read(file);
+                if (a.shape().length != 2 || a.dim(0) != data.rows() || a.dim(1) != 2) {
+                    throw new InvalidTrainingInputException(file + ": expected shape [" + data.rows() + ", 2], found "
+                            + java.util.Arrays.toString(a.shape()));
+                }
+                complexity = new long[data.rows() * 2];
+                for (int i = 0; i < complexity.length; i++) {
+                    complexity[i] = a.longAt(i);
+                }
+            } catch (IOException | RuntimeException e) {
+                if (e instanceof InvalidTrainingInputException ite) {
+                    throw ite;
+                }
+                throw new InvalidTrainingInputException(file + ": " + e.getMessage());
+            }
+            double start = o.curriculumStart() == null ? CurriculumOrder.DEFAULT_START : o.curriculumStart();
+            long steps = o.curriculumSteps() == null ? Math.max(1, o.steps() / 2) : o.curriculumSteps();
+            return argument("--curriculum", () -> new CurriculumOrder(complexity, o.batchSize(), o.seed(), start, steps));
         }
 
         private static TrainingData data(TrainOptions o) {
@@ -319,9 +363,9 @@ public final class Trainer {
             }
         }
 
-        static TrainingState stateOf(TrainOptions o, LrSchedule schedule, boolean shuffle, LoraConfig lora, long step,
+        static TrainingState stateOf(TrainOptions o, LrSchedule schedule, String order, LoraConfig lora, long step,
                                      float[] spanWeights) {
-            return new TrainingState(step, schedule.steps(), o.batchSize(), o.gradAccum(), shuffle ? "shuffle" : "file",
+            return new TrainingState(step, schedule.steps(), o.batchSize(), o.gradAccum(), order,
                     o.seed(), lora == null ? null : lora.rank(), lora == null ? null : lora.alpha(), o.learnSpanWeights(),
                     spanWeights == null ? new float[SpanType.COUNT] : spanWeights);
         }
@@ -371,7 +415,8 @@ public final class Trainer {
                 v.add(new float[p.size()]);
             }
             this.spanWeights = o.learnSpanWeights() ? new SpanWeights(plan.loss()) : null;
-            this.order = plan.shuffle() ? DataOrder.shuffled(plan.data().rows(), o.batchSize(), o.seed())
+            this.order = plan.curriculum() != null ? plan.curriculum()
+                    : plan.shuffle() ? DataOrder.shuffled(plan.data().rows(), o.batchSize(), o.seed())
                     : DataOrder.inFileOrder(plan.data().rows(), o.batchSize());
             this.loss = new CpuSpanMaskedLoss(plan.threads());
             this.dLogits = new float[plan.microBatch() * plan.data().length() * student.config().vocabSize()];
@@ -559,7 +604,7 @@ public final class Trainer {
             if (withState) {
                 Path state = tmp.resolve(TrainingState.FOLDER);
                 Files.createDirectories(state);
-                Plan.stateOf(o, plan.schedule(), plan.shuffle(), plan.lora(), step,
+                Plan.stateOf(o, plan.schedule(), plan.orderName(), plan.lora(), step,
                         spanWeights == null ? null : spanWeights.s.clone()).write(state);
                 SafeTensorsWriter w = new SafeTensorsWriter();
                 for (int i = 0; i < trainable.size(); i++) {
