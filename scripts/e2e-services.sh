@@ -3,7 +3,7 @@
 # trainer-service, each with its embedded PostgreSQL in a temporary folder. The CLI asks for RPS and
 # validated edges: every off-diagonal pair gets an RPS, validated edges (the offline judge confirms
 # every candidate) give the same AGS as the in-process run, and the report page is served. Then
-# distillab train --server trains a tiny GPT-2 student on the bundled tau-bench file through
+# distillab train --server trains a new tiny GPT-2 student (examples/tiny-gpt2.json) on the bundled tau-bench file through
 # trainer-service and unzips the student, which must be a Hugging Face folder.
 # Needs a built tree (./mvnw install). Usage: scripts/e2e-services.sh
 set -euo pipefail
@@ -29,12 +29,7 @@ java -Dquarkus.http.port="$metrics_port" -Ddistillab.embedded-postgres.data-dir=
   -jar metrics-service/target/quarkus-app/quarkus-run.jar > "$work/metrics.log" 2>&1 &
 pids+=($!)
 
-# trainer-service with a tiny GPT-2 student on its model store
-mkdir -p "$work/store/models/tiny"
-cat > "$work/store/models/tiny/config.json" <<'JSON'
-{"model_type": "gpt2", "vocab_size": 50257, "n_positions": 128, "n_embd": 16, "n_layer": 1, "n_head": 2,
- "layer_norm_epsilon": 1e-5, "tie_word_embeddings": true}
-JSON
+# trainer-service with its model store in the temporary folder
 java -Dquarkus.http.port="$trainer_port" -Ddistillab.embedded-postgres.data-dir="$work/trainer-pg" \
   -Ddistillab.model-store="$work/store" -Dquarkus.rest-client.metrics.url="http://localhost:$metrics_port" \
   -jar trainer-service/target/quarkus-app/quarkus-run.jar > "$work/trainer.log" 2>&1 &
@@ -61,7 +56,8 @@ java -cp "cli/target/lib/*" scripts/E2eCheck.java "$work/local.json" "$work/remo
 grep -q 'id="heatmap-ags"' <(curl -sf "http://localhost:$metrics_port/api/v1/analyses/1/report")
 
 # trainer-service: a CPU job through the CLI, progress on stderr, the student unzipped into --out
-bin/distillab train --server "http://localhost:$trainer_port" --data "$data" --student tiny --preset sft \
+bin/distillab train --server "http://localhost:$trainer_port" --data "$data" --student examples/tiny-gpt2.json \
+  --tokenizer gpt2 --context 128 --preset sft \
   --steps 4 --batch-size 2 --checkpoint-every 2 --device cpu --out "$work/student" 2> "$work/train.err" || {
   cat "$work/train.err" >&2; tail -30 "$work/trainer.log" >&2; exit 1; }
 grep -q '^step 4/4' "$work/train.err"

@@ -162,6 +162,10 @@ class JobApiTest {
         refusedJson(TestData.params("preset", "best"), 400, "preset");
         refusedJson(TestData.params("student", "no-such-model"), 400, "student");
         refusedJson(TestData.params("student", "../etc"), 400, "student");
+        Path configOnly = TrainerTestProfile.modelStore().resolve("models/config-only");
+        Files.createDirectories(configOnly);
+        Files.writeString(configOnly.resolve("config.json"), TestData.tinyGpt2Config());
+        refusedJson(TestData.params("student", "config-only"), 400, "student");
         refusedJson(TestData.params("student", null), 400, "student");
         refusedJson(TestData.params("studentConfig", Map.of("model_type", "gpt2")), 400, "studentConfig");
         refusedJson(TestData.params("student", null, "studentConfig", Map.of("model_type", "bert"), "tokenizer", "gpt2"),
@@ -186,9 +190,14 @@ class JobApiTest {
                 .queryParam("filename", "bad name.json").body(TestData.smallUpload()), 400, "filename");
         // a record that core's importer refuses: the problem says which file, record and field
         String bad = TestData.chatJsonl(1).get(0) + "\n{\"model\": \"m\", \"messages\": 7}\n";
+        // what core's importer says of the same bytes
+        io.distillab.core.importer.ImportException expected = org.junit.jupiter.api.Assertions.assertThrows(
+                io.distillab.core.importer.ImportException.class, () -> io.distillab.core.importer.TrajectoryImporter
+                        .importStream(new ByteArrayInputStream(bad.getBytes(StandardCharsets.UTF_8)), "bad.jsonl",
+                                io.distillab.core.importer.TrajectoryFormat.CHAT_JSONL, null, t -> { }));
         ValidatableResponse r = refused(given().contentType("application/x-ndjson")
                 .queryParam("parameters", TestData.json(TestData.params())).queryParam("filename", "bad.jsonl")
-                .body(bad.getBytes(StandardCharsets.UTF_8)), 400, "messages");
+                .body(bad.getBytes(StandardCharsets.UTF_8)), 400, expected.field());
         r.body("file", containsString("bad.jsonl")).body("record", equalTo("line 2"));
         refused(given().contentType("application/x-ndjson").queryParam("parameters", TestData.json(TestData.params()))
                 .body(new byte[0]), 400, "data");

@@ -64,6 +64,8 @@ final class TestData {
         try {
             Files.createDirectories(dir);
             Files.writeString(dir.resolve("config.json"), tinyGpt2Config());
+            // the scripted engine reads no weights; the submission only checks that a checkpoint has them
+            Files.writeString(dir.resolve("model.safetensors"), "scripted");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

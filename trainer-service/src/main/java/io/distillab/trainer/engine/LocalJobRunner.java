@@ -16,9 +16,9 @@ import java.util.Optional;
 import java.util.function.BooleanSupplier;
 
 /**
- * Runs a job in this process with the training engine, on the slot's GPU or on the CPU. A job with
- * a checkpoint under its out folder (a previous attempt's replica died, or handed it back) resumes
- * from the newest one.
+ * Runs a job in this process with the training engine, on the slot's GPU or on the CPU. A job whose
+ * out folder exists (a previous attempt's replica died, or handed it back) is resumed: from its
+ * newest checkpoint, or from the start when it died before the first.
  */
 @ApplicationScoped
 public class LocalJobRunner implements JobRunner {
@@ -34,14 +34,34 @@ public class LocalJobRunner implements JobRunner {
         this.scheduler = scheduler;
     }
 
+    /**
+     * Records the steps up to the checkpoint a run resumes from, from the engine's metrics.jsonl: a
+     * worker that lost its lease (or a replica that froze) may have trained and checkpointed steps
+     * whose rows it was no longer allowed to write; the resumed run starts after them.
+     */
+    static void recordStepsUpTo(Path metrics, long checkpointStep, Listener listener) {
+        if (!java.nio.file.Files.isRegularFile(metrics)) {
+            return;
+        }
+        try (var lines = java.nio.file.Files.lines(metrics)) {
+            lines.filter(l -> !l.isBlank()).map(StepRecord::parse).filter(s -> s.step() <= checkpointStep)
+                    .forEach(listener::step);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     @Override
     public Outcome run(ClaimedJob job, Slot slot, Listener listener, BooleanSupplier cancelled) throws Exception {
         JobParameters p = JSON.readValue(job.parameters(), JobParameters.class);
         Optional<Long> checkpoint = store.lastCheckpoint(job.id());
+        // an earlier attempt wrote something (perhaps no checkpoint yet): continue it, the engine starts
+        // from the newest checkpoint or, without one, from the beginning
         TrainArguments args = TrainArguments.of(store, store.job(job.id()), p, job.dataFile(), job.dataFormat(),
-                checkpoint.isPresent());
+                java.nio.file.Files.isDirectory(store.jobOut(job.id())));
         TrainingEngine.Placement placement = scheduler.get().placement(slot, p.threads());
         listener.placement(slot + checkpoint.map(s -> ", resumed from the checkpoint of step " + s).orElse(""));
+        checkpoint.ifPresent(step -> recordStepsUpTo(store.jobOut(job.id()).resolve("metrics.jsonl"), step, listener));
         TrainingEngine.Result r = engine.get().train(args, placement, new TrainingEngine.Listener() {
             @Override
             public void step(String metricsLine) {

@@ -22,6 +22,7 @@ import java.util.Set;
  * @param tokenizer    {@code gpt2} or a folder under {@code tokenizers/} (default: the student's own)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@io.quarkus.runtime.annotations.RegisterForReflection
 public record JobParameters(
         String name,
         Long dataset, String datasetModel, String format, String tokenizer, Integer context, Boolean truncate,

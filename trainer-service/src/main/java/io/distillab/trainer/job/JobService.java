@@ -171,14 +171,8 @@ public class JobService {
     }
 
     private void checkStoreReferences(JobParameters p) {
-        if (p.student() != null && !Files.isRegularFile(store.model(p.student()).resolve("config.json"))) {
-            throw new InvalidJobException("student", "no checkpoint '" + p.student() + "' on the model store "
-                    + "(models/" + p.student() + "/config.json); known: " + store.list("models"));
-        }
-        if (p.teacher() != null && !Files.isRegularFile(store.model(p.teacher()).resolve("config.json"))) {
-            throw new InvalidJobException("teacher", "no checkpoint '" + p.teacher() + "' on the model store "
-                    + "(models/" + p.teacher() + "/config.json); known: " + store.list("models"));
-        }
+        checkpoint("student", p.student());
+        checkpoint("teacher", p.teacher());
         if (p.teacherTopk() != null) {
             Path dir = store.topk(p.teacherTopk());
             if (!Files.isRegularFile(dir.resolve("IDX.npy")) || !Files.isRegularFile(dir.resolve("LOGP.npy"))) {
@@ -191,6 +185,24 @@ public class JobService {
             throw new InvalidJobException("tokenizer", "no tokenizer '" + p.tokenizer() + "' on the model store "
                     + "(tokenizers/" + p.tokenizer() + "/tokenizer.json); use gpt2 or one of "
                     + store.list("tokenizers"));
+        }
+    }
+
+    /** A checkpoint folder of the store: config.json and weights (one file or a sharded index). */
+    private void checkpoint(String field, String name) {
+        if (name == null) {
+            return;
+        }
+        Path dir = store.model(name);
+        if (!Files.isRegularFile(dir.resolve("config.json"))) {
+            throw new InvalidJobException(field, "no checkpoint '" + name + "' on the model store (models/" + name
+                    + "/config.json); known: " + store.list("models"));
+        }
+        if (!Files.isRegularFile(dir.resolve("model.safetensors"))
+                && !Files.isRegularFile(dir.resolve("model.safetensors.index.json"))) {
+            throw new InvalidJobException(field, "models/" + name + " has a config.json but no weights "
+                    + "(model.safetensors or model.safetensors.index.json)"
+                    + (field.equals("student") ? "; to start a new student from a config, give studentConfig" : ""));
         }
     }
 

@@ -13,12 +13,14 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
  * @param checkpointStep the newest complete checkpoint (a resumed run starts there)
  */
 @Schema(name = "Job")
+@io.quarkus.runtime.annotations.RegisterForReflection
 public record JobView(long id, String name, String status, String device, long step, long totalSteps,
                       Long checkpointStep, Double finalLoss, String error, int attempts, boolean cancelRequested,
                       String placement, OffsetDateTime createdAt, OffsetDateTime startedAt,
                       OffsetDateTime finishedAt, JsonNode parameters, JsonNode latest, Links links) {
 
     /** Where the job's other resources are. */
+    @io.quarkus.runtime.annotations.RegisterForReflection
     public record Links(String self, String events, String loss, String lossSvg, String report, String student,
                         String page) {
         static Links of(long id) {
@@ -29,10 +31,12 @@ public record JobView(long id, String name, String status, String device, long s
     }
 
     /** One status change. */
+    @io.quarkus.runtime.annotations.RegisterForReflection
     public record Transition(String from, String to, String owner, String reason, OffsetDateTime at) {
     }
 
     /** A page of jobs, newest first. */
+    @io.quarkus.runtime.annotations.RegisterForReflection
     public record Page(List<JobView> items, int page, int size, long total) {
     }
 

@@ -115,7 +115,7 @@ public final class KubernetesJobRunner implements JobRunner {
     }
 
     private Job create(ClaimedJob job, JobParameters p) {
-        boolean resume = store.lastCheckpoint(job.id()).isPresent();
+        boolean resume = java.nio.file.Files.isDirectory(store.jobOut(job.id()));
         TrainArguments args = TrainArguments.of(store, store.job(job.id()), p, job.dataFile(), job.dataFormat(), resume)
                 .on(store, podStore);
         Job manifest = TrainJobManifest.build(settings, job.id(), args);

@@ -42,13 +42,12 @@ class TrainingEngineRunnerTest {
     private ModelStore store;
     private final TrainingEngineRunner engine = new TrainingEngineRunner();
 
+    private static final String TINY_GPT2 = "{\"model_type\": \"gpt2\", \"vocab_size\": 50257, \"n_positions\": 64, "
+            + "\"n_embd\": 16, \"n_layer\": 1, \"n_head\": 2, \"layer_norm_epsilon\": 1e-5, \"tie_word_embeddings\": true}";
+
     @BeforeEach
-    void store() throws Exception {
+    void store() {
         store = new ModelStore(root);
-        Files.createDirectories(store.model("tiny"));
-        Files.writeString(store.model("tiny").resolve("config.json"), "{\"model_type\": \"gpt2\", \"vocab_size\": 50257, "
-                + "\"n_positions\": 64, \"n_embd\": 16, \"n_layer\": 1, \"n_head\": 2, \"layer_norm_epsilon\": 1e-5, "
-                + "\"tie_word_embeddings\": true}");
     }
 
     /** Job {@code id}'s folder with the first three bundled tau-bench trajectories as chat JSONL. */
@@ -67,10 +66,14 @@ class TrainingEngineRunnerTest {
             Files.write(data, lines);
         }
         JobParameters p = JSON.readValue(parametersJson, JobParameters.class);
+        if (p.studentConfig() != null) {
+            Files.writeString(store.job(id).resolve(TrainArguments.STUDENT_CONFIG), p.studentConfig().toString());
+        }
         return TrainArguments.of(store, store.job(id), p, "small.jsonl", "chat-jsonl", resume);
     }
 
-    private static final String PARAMS = "{\"student\": \"tiny\", \"tokenizer\": \"gpt2\", \"context\": 64, "
+    /** A new tiny GPT-2 student (random weights from the seed) trained with SFT on gpt2 tokens. */
+    private static final String PARAMS = "{\"studentConfig\": " + TINY_GPT2 + ", \"tokenizer\": \"gpt2\", \"context\": 64, "
             + "\"preset\": \"sft\", \"steps\": 6, \"batchSize\": 2, \"checkpointEvery\": 3, \"seed\": 1, \"device\": \"cpu\"}";
 
     private record Run(TrainingEngine.Result result, List<StepRecord> steps, List<Long> checkpoints) {
