@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
 @Command(name = "distillab", mixinStandardHelpOptions = true, version = "distillab 0.1.0",
         description = "Agent distillation: tool-use similarity metrics and span-level training.",
         subcommands = {CommandLine.HelpCommand.class, AnalyzeCommand.class, BenchCommand.class, io.distillab.cli.loss.LossCommand.class,
-            io.distillab.cli.server.ImportCommand.class})
+            io.distillab.cli.server.ImportCommand.class, io.distillab.cli.train.TrainCommand.class,
+            io.distillab.cli.prepare.PrepareCommand.class})
 public final class Distillab {
     public static void main(String[] args) {
         System.exit(newCommandLine().execute(args));
@@ -42,7 +43,8 @@ public final class Distillab {
 
     /** One line for input problems the user can fix; null for bugs (which get a stack trace). */
     static String userMessage(Throwable ex) {
-        if (ex instanceof ImportException || ex instanceof IllegalArgumentException) {
+        if (ex instanceof ImportException || ex instanceof IllegalArgumentException
+                || ex instanceof io.distillab.training.data.DataException) {
             return ex.getMessage();
         }
         if (ex instanceof NoSuchFileException nsf) {

@@ -65,6 +65,12 @@ final class TranscriptBuilder {
     }
 
     Trajectory build(String model, String task, int trial, double reward, Set<String> gold, ErrorRule errorRule) {
+        return build(model, task, trial, reward, gold, errorRule, null);
+    }
+
+    /** @param tools the tool schemas in OpenAI form, or null when the record has none */
+    Trajectory build(String model, String task, int trial, double reward, Set<String> gold, ErrorRule errorRule,
+                     JsonNode tools) {
         int n = calls.size();
         int[] outputOf = new int[n];
         java.util.Arrays.fill(outputOf, -1);
@@ -132,6 +138,6 @@ final class TranscriptBuilder {
             messages.add(new Message(roles.get(m), texts.get(m), callsByMessage.get(m)));
         }
         return new Trajectory(model, task, trial, reward, messages, built, gold,
-                ctx.file() + (ctx.record() == null ? "" : " " + ctx.record()));
+                ctx.file() + (ctx.record() == null ? "" : " " + ctx.record()), tools);
     }
 }
