@@ -1,6 +1,8 @@
 package io.distillab.cli.train;
 
 import io.distillab.cli.ExitCodes;
+import io.distillab.cli.server.RemoteTraining;
+import io.distillab.cli.server.TrainerServerClient;
 import io.distillab.training.data.DataException;
 import io.distillab.training.loss.SpanType;
 import io.distillab.training.model.ModelFormatException;
@@ -10,7 +12,9 @@ import io.distillab.training.train.TrainOptions;
 import io.distillab.training.train.Trainer;
 import io.distillab.training.train.TrainingListener;
 import io.distillab.training.train.TrainingResult;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -147,9 +151,18 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "CPU threads (default: all processors).")
     Integer threads;
 
+    @Option(names = "--server", paramLabel = "URL", description = "Train on trainer-service at URL: the job is submitted "
+            + "with the --data file, its progress follows on stderr, and the student is unzipped into --out. "
+            + "--student, --teacher and --teacher-topk then name folders of the service's model store "
+            + "(--student CONFIG.json: a new student from this local config).")
+    java.net.URI server;
+
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
+        if (server != null) {
+            return remote(err);
+        }
         Path prepared = null;
         try {
             TrainOptions options = options();
@@ -172,6 +185,143 @@ public final class TrainCommand implements Callable<Integer> {
             return fail(err, "out of memory (" + e.getMessage() + "): lower --batch-size, raise --grad-accum or -Xmx");
         } finally {
             TrajectoryTraining.discard(prepared);
+        }
+    }
+
+    /** {@code --server}: the same job on trainer-service. */
+    private int remote(PrintWriter err) {
+        try {
+            if (tokens != null || spans != null) {
+                return fail(err, "--server takes the trajectory file as --data FILE, not --tokens/--spans");
+            }
+            if (data == null || data.size() != 1 || !Files.isRegularFile(data.get(0))) {
+                return fail(err, "--server needs one trajectory file as --data FILE"
+                        + (data != null && data.size() == 1 ? ": " + data.get(0) + " is not a file" : ""));
+            }
+            if (Files.exists(out) && !(Files.isDirectory(out) && isEmpty(out))) {
+                return fail(err, "--out " + out + ": exists already (the student is unzipped into a new folder)");
+            }
+            if (Files.isDirectory(out)) {
+                Files.delete(out);
+            }
+            RemoteTraining.Ending end = RemoteTraining.run(new TrainerServerClient(server), jobParameters(), data.get(0),
+                    out, new Progress(err, steps), err);
+            if (!end.status().equals("succeeded")) {
+                err.println("distillab: error: job " + end.id() + " " + end.status() + " after step " + end.step()
+                        + (end.error() == null ? "" : ": " + end.error()));
+                err.flush();
+                return 1;
+            }
+            err.println("distillab: trained " + end.step() + " steps on " + server + " (job " + end.id()
+                    + "); final model in " + out);
+            err.flush();
+            return ExitCodes.OK;
+        } catch (IOException | InvalidTrainingInputException e) {
+            return fail(err, e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return fail(err, "interrupted");
+        }
+    }
+
+    /** The options as trainer-service's job parameters (only those given; the service applies the defaults). */
+    private com.fasterxml.jackson.databind.node.ObjectNode jobParameters() throws IOException {
+        var p = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+        String s = student.toString();
+        if (s.endsWith(".json") && Files.isRegularFile(student)) {
+            p.set("studentConfig", new com.fasterxml.jackson.databind.ObjectMapper().readTree(Files.readString(student)));
+        } else {
+            p.put("student", s);
+        }
+        if (format != null) {
+            p.put("format", format);
+        }
+        if (tokenizer != null) {
+            p.put("tokenizer", tokenizer);
+        }
+        p.put("context", context);
+        if (truncate) {
+            p.put("truncate", true);
+        }
+        if (curriculum) {
+            p.put("curriculum", true);
+        }
+        if (curriculumStart != null) {
+            p.put("curriculumStart", curriculumStart);
+        }
+        if (curriculumSteps != null) {
+            p.put("curriculumSteps", curriculumSteps);
+        }
+        if (teacher != null) {
+            p.put("teacher", teacher.toString());
+        }
+        if (teacherTopk != null) {
+            p.put("teacherTopk", teacherTopk);
+        }
+        if (preset != null) {
+            p.put("preset", preset);
+        }
+        if (alpha != null) {
+            p.put("alpha", alpha);
+        }
+        if (temperature != null) {
+            p.put("temperature", temperature);
+        }
+        if (klWeights != null || ceWeights != null) {
+            var kl = p.putArray("wKl");
+            for (double w : table("--w-kl", klWeights)) {
+                kl.add(w);
+            }
+            var ce = p.putArray("wCe");
+            for (double w : table("--w-ce", ceWeights)) {
+                ce.add(w);
+            }
+        }
+        if (learnSpanWeights) {
+            p.put("learnSpanWeights", true);
+        }
+        if (lora) {
+            p.put("lora", true);
+        }
+        if (loraRank != null) {
+            p.put("loraRank", loraRank);
+        }
+        if (loraAlpha != null) {
+            p.put("loraAlpha", loraAlpha);
+        }
+        if (merge) {
+            p.put("merge", true);
+        }
+        p.put("steps", steps).put("batchSize", batchSize).put("gradAccum", gradAccum);
+        if (lr != null) {
+            p.put("lr", lr);
+        }
+        if (warmup != null) {
+            p.put("warmup", warmup);
+        }
+        if (clip != null) {
+            p.put("clip", clip);
+        }
+        if (weightDecay != null) {
+            p.put("weightDecay", weightDecay);
+        }
+        if (!curriculum) {
+            p.put("order", order);
+        }
+        p.put("seed", seed);
+        if (checkpointEvery != null) {
+            p.put("checkpointEvery", checkpointEvery);
+        }
+        p.put("device", device);
+        if (threads != null) {
+            p.put("threads", threads);
+        }
+        return p;
+    }
+
+    private static boolean isEmpty(Path dir) throws IOException {
+        try (var s = Files.list(dir)) {
+            return s.findAny().isEmpty();
         }
     }
 

@@ -1,0 +1,85 @@
+package io.distillab.cli.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * One DistilLab service over java.net.http: answers of 400 and above become {@link ServerException}s
+ * carrying the problem document's detail (and field), a refused connection one that says so.
+ */
+final class ServiceHttp {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String service;
+    private final URI base;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+    /** @param service its name in messages ("metrics-service") */
+    ServiceHttp(String service, URI server) {
+        String s = server.toString();
+        this.service = service;
+        this.base = URI.create(s.endsWith("/") ? s : s + "/");
+    }
+
+    URI base() {
+        return base;
+    }
+
+    URI resolve(String path) {
+        return base.resolve(path);
+    }
+
+    JsonNode json(HttpRequest r) throws IOException, InterruptedException {
+        return JSON.readTree(text(r));
+    }
+
+    String text(HttpRequest r) throws IOException, InterruptedException {
+        HttpResponse<String> response = send(r, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        if (response.statusCode() >= 400) {
+            throw refusal(response.statusCode(), response.body());
+        }
+        return response.body();
+    }
+
+    /** The answer's body as a stream (event streams, downloads); the caller closes it. */
+    InputStream stream(HttpRequest r) throws IOException, InterruptedException {
+        HttpResponse<InputStream> response = send(r, HttpResponse.BodyHandlers.ofInputStream());
+        if (response.statusCode() >= 400) {
+            try (InputStream body = response.body()) {
+                throw refusal(response.statusCode(), new String(body.readAllBytes(), StandardCharsets.UTF_8));
+            }
+        }
+        return response.body();
+    }
+
+    private <T> HttpResponse<T> send(HttpRequest r, HttpResponse.BodyHandler<T> handler)
+            throws IOException, InterruptedException {
+        try {
+            return http.send(r, handler);
+        } catch (ConnectException e) {
+            throw new ServerException(0, "cannot reach " + service + " at " + base + ": connection refused");
+        }
+    }
+
+    private ServerException refusal(int status, String body) {
+        String detail = body;
+        try {
+            JsonNode p = JSON.readTree(body);
+            if (p != null && p.hasNonNull("detail")) {
+                detail = p.get("detail").asText();
+            }
+        } catch (IOException notJson) {
+            // keep the body as it is
+        }
+        return new ServerException(status, service + " at " + base + " answered " + status + ": " + detail);
+    }
+}
