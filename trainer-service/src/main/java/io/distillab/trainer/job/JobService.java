@@ -120,6 +120,9 @@ public class JobService {
                 fileName = uploadName(upload.filename());
                 Path file = staging.resolve("data").resolve(fileName);
                 Files.copy(upload.body(), file, StandardCopyOption.REPLACE_EXISTING);
+                if (Files.size(file) == 0) {
+                    throw new InvalidJobException("data", "the uploaded trajectory file is empty");
+                }
                 format = TrajectoryFiles.check(file, p.format(), "data").format();
             } else {
                 fileName = "dataset-" + p.dataset() + ".jsonl";
@@ -133,7 +136,8 @@ public class JobService {
             String device = p.deviceOrDefault();
             if (engine.isResolvable()) {
                 engine.get().check(args, new TrainingEngine.Placement(device.equals("cuda") ? 0 : -1,
-                        p.threads() == null ? 1 : p.threads(), scheduler.memoryBudget(device)));
+                        p.threads() == null ? Runtime.getRuntime().availableProcessors() : p.threads(),
+                        scheduler.memoryBudget(device)));
             }
             // committed before the workers are woken, so that they find it; the files are in place first
             JobView view = QuarkusTransaction.requiringNew().call(() -> {
