@@ -15,7 +15,7 @@ import io.distillab.judge.judgment.JudgmentFailedException;
 import io.distillab.judge.offline.OfflineJudge;
 import io.distillab.judge.offline.SentenceEmbedder;
 import io.distillab.judge.rps.RpsRequest;
-import io.distillab.judge.stage.Stage;
+import io.distillab.judging.Stage;
 import io.distillab.judge.stage.StageRequest;
 import io.distillab.judge.support.JudgeTestProfile;
 import io.quarkus.test.junit.QuarkusTest;

@@ -1,4 +1,4 @@
-package io.distillab.metrics.judge;
+package io.distillab.core.judge;
 
 import io.distillab.core.graph.ActionGraph;
 import io.distillab.core.graph.CandidateEdge;
