@@ -38,8 +38,17 @@ public final class PopulationLoader {
      */
     public static Loaded load(List<Input> inputs, ToolClasses classes, UnaryOperator<Trajectory> rename,
                               PrintWriter log) throws Exception {
-        long t0 = System.nanoTime();
         Population population = new Population();
+        return load(inputs, t -> population.add(rename.apply(t), classes), population, log);
+    }
+
+    /**
+     * Imports the files, giving each trajectory to {@code sink} (called from several threads at once),
+     * and reports {@code population}, which the sink fills.
+     */
+    public static Loaded load(List<Input> inputs, java.util.function.Consumer<Trajectory> sink, Population population,
+                              PrintWriter log) throws Exception {
+        long t0 = System.nanoTime();
         int threads = Math.max(1, Math.min(inputs.size(), Runtime.getRuntime().availableProcessors()));
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "import");
@@ -51,8 +60,7 @@ public final class PopulationLoader {
             for (Input in : inputs) {
                 futures.add(pool.submit(() -> {
                     long s = System.nanoTime();
-                    ImportReport r = TrajectoryImporter.importPath(in.path(), in.format(), in.model(),
-                            t -> population.add(rename.apply(t), classes));
+                    ImportReport r = TrajectoryImporter.importPath(in.path(), in.format(), in.model(), sink);
                     if (log != null) {
                         double sec = (System.nanoTime() - s) / 1e9;
                         synchronized (log) {
