@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # End to end through the packaged services: judge-service (offline judge) and metrics-service, each
 # with its embedded PostgreSQL in a temporary folder, and the CLI asking for RPS and validated edges.
-# Checks that every off-diagonal pair gets an RPS, that validated edges (the offline judge confirms
-# every candidate) give the same AGS as the in-process run, and that the report page is served.
+# Checks that every off-diagonal pair gets an RPS, that the analysis through the services (RPS,
+# validated edges) gives the same numbers as the same analysis in-process (the offline judge as a
+# library, no service), that the in-process run also works through judge-service alone
+# (--judge URL), and that the report page is served.
 # Needs a built tree (./mvnw install). Usage: scripts/e2e-services.sh
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

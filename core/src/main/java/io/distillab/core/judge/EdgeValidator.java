@@ -76,7 +76,8 @@ public final class EdgeValidator {
         questions.clear();
     }
 
-    static JudgeClient.EdgeQuestion question(Trajectory t, CandidateEdge e) {
+    /** The judge's question for one candidate edge: value, source call with output, target call, messages before it. */
+    public static JudgeClient.EdgeQuestion question(Trajectory t, CandidateEdge e) {
         ToolCall source = t.calls().get(e.source() - 1);
         ToolCall target = t.calls().get(e.target() - 1);
         List<JudgeClient.ChatMessage> before = new ArrayList<>();
