@@ -13,7 +13,7 @@ import io.distillab.judge.edge.ToolCallInput;
 import io.distillab.judge.judgment.JudgeSettings;
 import io.distillab.judge.judgment.JudgmentFailedException;
 import io.distillab.judge.offline.OfflineJudge;
-import io.distillab.judge.offline.SentenceEmbedder;
+import io.distillab.judging.offline.SentenceEmbedder;
 import io.distillab.judge.rps.RpsRequest;
 import io.distillab.judging.Stage;
 import io.distillab.judge.stage.StageRequest;
