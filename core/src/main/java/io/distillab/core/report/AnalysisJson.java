@@ -122,7 +122,7 @@ public final class AnalysisJson {
             for (Map.Entry<String, double[]> e : p.ci().entrySet()) {
                 writeArray(g, e.getKey(), e.getValue());
             }
-            if (rps != null) {
+            if (rps != null && rps.ci() != null) {
                 writeArray(g, "rps", rps.ci());
             }
             g.writeEndObject();
