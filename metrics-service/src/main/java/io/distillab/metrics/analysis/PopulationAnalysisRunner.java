@@ -1,8 +1,6 @@
 package io.distillab.metrics.analysis;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.agroal.api.AgroalDataSource;
 import io.distillab.core.analysis.AnalysisResult;
 import io.distillab.core.analysis.DirectionalTest;
