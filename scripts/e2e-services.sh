@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # End to end through the packaged services: judge-service (offline judge), metrics-service and
 # trainer-service, each with its embedded PostgreSQL in a temporary folder. The CLI asks for RPS and
-# validated edges: every off-diagonal pair gets an RPS, validated edges (the offline judge confirms
-# every candidate) give the same AGS as the in-process run, and the report page is served. Then
-# distillab train --server trains a new tiny GPT-2 student (examples/tiny-gpt2.json) on the bundled tau-bench file through
-# trainer-service and unzips the student, which must be a Hugging Face folder.
+# validated edges: every off-diagonal pair gets an RPS, the analysis through the services (RPS,
+# validated edges) gives the same numbers as the same analysis in-process (the offline judge as a
+# library, no service), the in-process run also works through judge-service alone (--judge URL), and
+# the report page is served. Then distillab train --server trains a new tiny GPT-2 student
+# (examples/tiny-gpt2.json) on the bundled tau-bench file through trainer-service and unzips the
+# student, which must be a Hugging Face folder.
 # Needs a built tree (./mvnw install). Usage: scripts/e2e-services.sh
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

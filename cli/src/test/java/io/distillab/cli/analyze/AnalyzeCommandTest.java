@@ -118,10 +118,10 @@ class AnalyzeCommandTest {
         assertEquals(ExitCodes.BAD_INPUT, format.code());
         assertTrue(format.err().contains("unknown format 'csv'"), format.err());
 
-        CliRun rps = run("analyze", TAU, "--rps");
-        assertEquals(ExitCodes.BAD_INPUT, rps.code());
-        assertEquals(List.of("distillab: error: --rps needs a judge: run with --server URL (metrics-service asks "
-                + "judge-service) (see 'distillab analyze --help')"), rps.err().lines().toList());
+        CliRun judgeName = run("analyze", TAU, "--rps", "--judge-name", "llm");
+        assertEquals(ExitCodes.BAD_INPUT, judgeName.code());
+        assertEquals(List.of("distillab: error: --judge-name needs --judge URL (a running judge-service) "
+                + "(see 'distillab analyze --help')"), judgeName.err().lines().toList());
 
         CliRun edges = run("analyze", TAU, "--edges", "guessed");
         assertEquals(ExitCodes.BAD_INPUT, edges.code());

@@ -1,5 +1,6 @@
 package io.distillab.judge.stage;
 
+import io.distillab.judging.Stage;
 import io.distillab.judge.api.Problem;
 import io.distillab.judge.batch.BatchLine;
 import io.distillab.judge.batch.BatchRequest;

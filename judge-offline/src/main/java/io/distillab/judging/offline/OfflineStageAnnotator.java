@@ -1,7 +1,6 @@
-package io.distillab.judge.offline;
+package io.distillab.judging.offline;
 
-import io.distillab.judge.stage.Stage;
-import io.distillab.judge.stage.StageAnswer;
+import io.distillab.judging.Stage;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -88,7 +87,7 @@ final class OfflineStageAnnotator {
         }
     }
 
-    StageAnswer annotate(String text) {
+    OfflineJudge.StageResult annotate(String text) {
         float[] e = embedder.embed(text);
         Stage best = null;
         double bestScore = Double.NEGATIVE_INFINITY;
@@ -108,6 +107,6 @@ final class OfflineStageAnnotator {
         String reason = String.format(Locale.ROOT, "Offline judge (%s embeddings and cue phrases, no LLM): closest to "
                 + "the %s prototypes (cosine %.2f) with %d %s cue phrase%s.", SentenceEmbedder.MODEL, best.wire(),
                 bestCosine, bestCues, best.wire(), bestCues == 1 ? "" : "s");
-        return new StageAnswer(best, reason);
+        return new OfflineJudge.StageResult(best, reason);
     }
 }

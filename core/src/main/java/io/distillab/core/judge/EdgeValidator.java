@@ -1,4 +1,4 @@
-package io.distillab.metrics.judge;
+package io.distillab.core.judge;
 
 import io.distillab.core.graph.ActionGraph;
 import io.distillab.core.graph.CandidateEdge;
@@ -76,7 +76,8 @@ public final class EdgeValidator {
         questions.clear();
     }
 
-    static JudgeClient.EdgeQuestion question(Trajectory t, CandidateEdge e) {
+    /** The judge's question for one candidate edge: value, source call with output, target call, messages before it. */
+    public static JudgeClient.EdgeQuestion question(Trajectory t, CandidateEdge e) {
         ToolCall source = t.calls().get(e.source() - 1);
         ToolCall target = t.calls().get(e.target() - 1);
         List<JudgeClient.ChatMessage> before = new ArrayList<>();

@@ -1,4 +1,4 @@
-package io.distillab.judge.offline;
+package io.distillab.judging.offline;
 
 /** The small formulas the offline scores are made of. */
 final class Agreement {

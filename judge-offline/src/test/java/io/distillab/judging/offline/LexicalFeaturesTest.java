@@ -1,4 +1,4 @@
-package io.distillab.judge.offline;
+package io.distillab.judging.offline;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

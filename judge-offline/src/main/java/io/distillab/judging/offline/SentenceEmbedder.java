@@ -1,4 +1,4 @@
-package io.distillab.judge.offline;
+package io.distillab.judging.offline;
 
 import dev.langchain4j.model.embedding.EmbeddingModel;
 import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
@@ -18,6 +18,8 @@ import java.util.concurrent.Semaphore;
 public final class SentenceEmbedder {
     /** The model's name in judgments' provenance. */
     public static final String MODEL = "all-MiniLM-L6-v2";
+    /** Vectors kept by default (judge-service: distillab.judge.offline.embedding-cache-size). */
+    public static final int DEFAULT_CACHE_SIZE = 20_000;
 
     private final EmbeddingModel model;
     private final Semaphore slots;

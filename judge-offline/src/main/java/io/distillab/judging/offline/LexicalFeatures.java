@@ -1,4 +1,4 @@
-package io.distillab.judge.offline;
+package io.distillab.judging.offline;
 
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;

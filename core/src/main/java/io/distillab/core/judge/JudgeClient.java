@@ -1,4 +1,4 @@
-package io.distillab.metrics.judge;
+package io.distillab.core.judge;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.distillab.judge.edge;
+package io.distillab.judging;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;

@@ -1,10 +1,10 @@
-package io.distillab.metrics.judge;
+package io.distillab.core.judge;
 
 import io.distillab.core.trajectory.Message;
 import io.distillab.core.trajectory.Role;
 import io.distillab.core.trajectory.SpecText;
 import io.distillab.core.trajectory.Trajectory;
-import io.distillab.metrics.queue.Progress;
+import io.distillab.core.analysis.Bootstrap;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -28,6 +28,11 @@ import java.util.TreeMap;
  *   <li>A shared (task, stage) pair's score is the mean Overall over the trajectory pairs that share
  *       k on t; RPS(A, B) is the mean over the shared (task, stage) pairs, null when there is none.
  *       Judgments the judge recorded as failed are left out of the means.</li>
+ *   <li>Intervals (SPEC section 4, when asked for): the percentile bootstrap over the tasks of
+ *       T(A, B), the tasks both models ran, drawn as the AGS intervals are (same generator, seed and
+ *       task order, so resample r of RPS and of AGS draw the same tasks); a resample's RPS is the
+ *       mean over the shared (task, stage) pairs of the drawn tasks, each counted as often as its
+ *       task was drawn; resamples with no shared pair are left out.</li>
  * </ol>
  */
 public final class RpsCalculator {
@@ -56,8 +61,22 @@ public final class RpsCalculator {
                 .add(mine);
     }
 
+    /** RPS of one pair: null when no (task, stage) pair is shared; the interval null unless asked for and defined. */
+    public record PairRps(Double value, double[] ci) {
+    }
+
     /** RPS of every unordered pair of the given models, keyed "a\u0000b" with a <= b; values may be null. */
-    public Map<String, Double> compute(List<String> models, Progress progress) {
+    public Map<String, Double> compute(List<String> models, JudgeProgress progress) {
+        Map<String, Double> out = new HashMap<>();
+        compute(models, 0, 0, progress).forEach((pair, r) -> out.put(pair, r.value()));
+        return out;
+    }
+
+    /**
+     * RPS of every unordered pair of the given models, keyed as {@link #key}, with 95% intervals
+     * from {@code resamples} bootstrap resamples over tasks (none when 0).
+     */
+    public Map<String, PairRps> compute(List<String> models, int resamples, long seed, JudgeProgress progress) {
         Map<String, String> stageOf = annotate(progress);
         // per trajectory: stage -> its messages of that stage, in order
         Map<String, Map<String, List<Map<String, List<String>>>>> staged = new HashMap<>();
@@ -80,7 +99,7 @@ public final class RpsCalculator {
 
         // the questions, each asked once, and which (pair, task, stage) cells use each answer
         Map<JudgeClient.RpsQuestion, Integer> questionIndex = new LinkedHashMap<>();
-        record Use(String pair, String cell, int question) {
+        record Use(String pair, String task, String stage, int question) {
         }
         List<Use> uses = new ArrayList<>();
         for (int i = 0; i < models.size(); i++) {
@@ -105,7 +124,7 @@ public final class RpsCalculator {
                                 }
                                 JudgeClient.RpsQuestion q = new JudgeClient.RpsQuestion(k.getKey(), k.getValue(), other);
                                 int qi = questionIndex.computeIfAbsent(q, z -> questionIndex.size());
-                                uses.add(new Use(pair, e.getKey() + "\u0000" + k.getKey(), qi));
+                                uses.add(new Use(pair, e.getKey(), k.getKey(), qi));
                             }
                         }
                     }
@@ -120,34 +139,65 @@ public final class RpsCalculator {
             progress.advance(overall.size());
         }
 
-        // pair -> (task, stage) -> [sum, n]
-        Map<String, Map<String, double[]>> cells = new HashMap<>();
+        // pair -> task -> stage -> [sum, n]
+        Map<String, Map<String, Map<String, double[]>>> cells = new HashMap<>();
         for (Use u : uses) {
             Double o = overall.get(u.question());
             if (o != null) {
-                double[] c = cells.computeIfAbsent(u.pair(), k -> new HashMap<>()).computeIfAbsent(u.cell(),
-                        k -> new double[2]);
+                double[] c = cells.computeIfAbsent(u.pair(), k -> new HashMap<>())
+                        .computeIfAbsent(u.task(), k -> new HashMap<>()).computeIfAbsent(u.stage(), k -> new double[2]);
                 c[0] += o;
                 c[1]++;
             }
         }
-        Map<String, Double> out = new HashMap<>();
+        Map<String, PairRps> out = new HashMap<>();
         for (int i = 0; i < models.size(); i++) {
             for (int j = i; j < models.size(); j++) {
-                String pair = key(models.get(i), models.get(j));
-                Map<String, double[]> c = cells.get(pair);
-                if (c == null || c.isEmpty()) {
-                    out.put(pair, null);
-                    continue;
+                String a = models.get(i);
+                String b = models.get(j);
+                String pair = key(a, b);
+                // T(A,B) in ascending order; per task the sum of its shared stages' means and their number
+                List<String> common = new ArrayList<>(texts.getOrDefault(a, new TreeMap<>()).keySet());
+                common.retainAll(texts.getOrDefault(b, new TreeMap<>()).keySet());
+                double[] sum = new double[common.size()];
+                int[] n = new int[common.size()];
+                Map<String, Map<String, double[]>> byTask = cells.getOrDefault(pair, Map.of());
+                for (int t = 0; t < common.size(); t++) {
+                    for (double[] cell : new TreeMap<>(byTask.getOrDefault(common.get(t), Map.of())).values()) {
+                        sum[t] += cell[0] / cell[1];
+                        n[t]++;
+                    }
                 }
-                double sum = 0;
-                for (double[] cell : new TreeMap<>(c).values()) {
-                    sum += cell[0] / cell[1];
+                Double value = weightedMean(sum, n, null);
+                double[] ci = null;
+                if (resamples > 0 && value != null) {
+                    Bootstrap boot = new Bootstrap(common.size(), seed);
+                    double[] samples = new double[resamples];
+                    int kept = 0;
+                    for (int r = 0; r < resamples; r++) {
+                        Double v = weightedMean(sum, n, boot.next());
+                        if (v != null) {
+                            samples[kept++] = v;
+                        }
+                    }
+                    ci = Bootstrap.interval95(samples, kept);
                 }
-                out.put(pair, sum / c.size());
+                out.put(pair, new PairRps(value, ci));
             }
         }
         return out;
+    }
+
+    /** The mean over (task, stage) cells, task t counted {@code weight[t]} times (null: once); null for no cell. */
+    private static Double weightedMean(double[] sum, int[] n, int[] weight) {
+        double total = 0;
+        long cells = 0;
+        for (int t = 0; t < sum.length; t++) {
+            int w = weight == null ? 1 : weight[t];
+            total += w * sum[t];
+            cells += (long) w * n[t];
+        }
+        return cells == 0 ? null : total / cells;
     }
 
     public static String key(String a, String b) {
@@ -155,7 +205,7 @@ public final class RpsCalculator {
     }
 
     /** One judge question per distinct text. */
-    private Map<String, String> annotate(Progress progress) {
+    private Map<String, String> annotate(JudgeProgress progress) {
         List<String> distinct = new ArrayList<>(new java.util.TreeSet<>(texts.values().stream()
                 .flatMap(t -> t.values().stream()).flatMap(List::stream).flatMap(List::stream).toList()));
         progress.phase("rps-stages", distinct.size());

@@ -1,6 +1,5 @@
-package io.distillab.judge.offline;
+package io.distillab.judging.offline;
 
-import io.distillab.judge.rps.RpsAnswer;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.ToDoubleFunction;
@@ -41,7 +40,7 @@ final class OfflineRpsScorer {
         this.embedder = embedder;
     }
 
-    RpsAnswer score(List<String> a, List<String> b) {
+    OfflineJudge.RpsScores score(List<String> a, List<String> b) {
         List<LexicalFeatures> fa = a.stream().map(LexicalFeatures::of).toList();
         List<LexicalFeatures> fb = b.stream().map(LexicalFeatures::of).toList();
 
@@ -60,7 +59,7 @@ final class OfflineRpsScorer {
         String reason = String.format(Locale.ROOT, "Offline judge (%s embeddings and lexical features, no LLM): "
                 + "style agreement %.2f, structure agreement %.2f, content cosine %.2f.",
                 SentenceEmbedder.MODEL, style, structure, cosine);
-        return new RpsAnswer(Agreement.score(style), Agreement.score(structure), Agreement.score(alignment), reason);
+        return new OfflineJudge.RpsScores(Agreement.score(style), Agreement.score(structure), Agreement.score(alignment), reason);
     }
 
     private static double agree(List<LexicalFeatures> a, List<LexicalFeatures> b,
