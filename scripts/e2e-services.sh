@@ -49,12 +49,17 @@ if ! ready "$judge_port" || ! ready "$metrics_port" || ! ready "$trainer_port"; 
 fi
 
 data=data/tau-bench/gpt-4o-airline.json
-bin/distillab analyze "$data" --split-trials --quiet --json "$work/local.json"
+# in-process: the offline judge as a library, no service
+bin/distillab analyze "$data" --split-trials --quiet --rps --edges validated --json "$work/local.json"
+# in-process analysis asking judge-service directly
+bin/distillab analyze "$data" --split-trials --quiet --judge "http://localhost:$judge_port" \
+  --rps --edges validated --json "$work/judge.json"
 bin/distillab analyze "$data" --split-trials --quiet --server "http://localhost:$metrics_port" \
   --rps --edges validated --json "$work/remote.json" > "$work/table.txt"
 cat "$work/table.txt"
 
 java -cp "cli/target/lib/*" scripts/E2eCheck.java "$work/local.json" "$work/remote.json"
+java -cp "cli/target/lib/*" scripts/E2eCheck.java "$work/local.json" "$work/judge.json"
 grep -q 'id="heatmap-ags"' <(curl -sf "http://localhost:$metrics_port/api/v1/analyses/1/report")
 
 # trainer-service: a CPU job through the CLI, progress on stderr, the student unzipped into --out
