@@ -357,6 +357,16 @@ class ChartTest {
         NetworkPolicy np = chart.get(NetworkPolicy.class, FULL + "-trainer-service");
         assertTrue(np.getSpec().getEgress().stream().anyMatch(r -> r.getPorts().stream()
                 .anyMatch(p -> p.getPort().getIntVal() == 6443)));
+        // the Jobs' pods carry trainer-service's labels (TrainJobManifest), not the release's, so the
+        // default deny does not select them: their own policy does, and allows nothing either way
+        NetworkPolicy jobs = chart.get(NetworkPolicy.class, FULL + "-training-jobs");
+        assertEquals(Map.of("app.kubernetes.io/name", "distillab-trainer", "app.kubernetes.io/component", "training-job"),
+                jobs.getSpec().getPodSelector().getMatchLabels());
+        assertEquals(List.of("Ingress", "Egress"), jobs.getSpec().getPolicyTypes());
+        assertTrue(jobs.getSpec().getIngress() == null || jobs.getSpec().getIngress().isEmpty());
+        assertTrue(jobs.getSpec().getEgress() == null || jobs.getSpec().getEgress().isEmpty());
+        assertTrue(render(Map.of()).find(NetworkPolicy.class, FULL + "-training-jobs").isEmpty(),
+                "no Jobs, no policy for them");
     }
 
     @Test

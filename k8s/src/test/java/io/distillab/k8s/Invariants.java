@@ -60,7 +60,11 @@ final class Invariants {
                     pdb.getMetadata().getName());
         }
         for (NetworkPolicy np : chart.all(NetworkPolicy.class).toList()) {
-            assertTrue(workloads.stream().anyMatch(w -> NetworkPaths.selects(np.getSpec().getPodSelector(), w.labels())),
+            // the training Jobs' pods are not the chart's: trainer-service makes them at run time
+            // with the labels of its TrainJobManifest
+            assertTrue(workloads.stream().anyMatch(w -> NetworkPaths.selects(np.getSpec().getPodSelector(), w.labels()))
+                            || NetworkPaths.selects(np.getSpec().getPodSelector(), Map.of("app.kubernetes.io/name",
+                                    "distillab-trainer", "app.kubernetes.io/component", "training-job")),
                     np.getMetadata().getName() + " selects no pod");
         }
         for (HorizontalPodAutoscaler hpa : chart.all(HorizontalPodAutoscaler.class).toList()) {
