@@ -5,9 +5,9 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Compares an in-process analysis with one made by metrics-service with --rps --edges validated:
- * every off-diagonal pair has an RPS in [1, 5], and AGS and its parts agree to 1e-12 (the offline
- * judge confirms every candidate edge). Run: java -cp "cli/target/lib/*" scripts/E2eCheck.java LOCAL REMOTE
+ * Compares two analyses with --rps --edges validated (in-process with the offline judge, and through
+ * the services): every off-diagonal pair has an RPS in [1, 5], and AGS, its parts and RPS agree to
+ * 1e-12. Run: java -cp "cli/target/lib/*" scripts/E2eCheck.java LOCAL REMOTE
  */
 public class E2eCheck {
     public static void main(String[] args) throws Exception {
@@ -25,7 +25,7 @@ public class E2eCheck {
                 check(p.path("rps").isNumber() && p.path("rps").asDouble() >= 1 && p.path("rps").asDouble() <= 5,
                         "rps of " + p);
             }
-            for (String metric : new String[] {"ags", "s_node", "s_seq", "s_dep"}) {
+            for (String metric : new String[] {"ags", "s_node", "s_seq", "s_dep", "rps"}) {
                 if (q.get(metric).isNull()) {
                     check(p.get(metric).isNull(), metric + " of " + p);
                 } else {
@@ -33,7 +33,7 @@ public class E2eCheck {
                 }
             }
         }
-        System.out.println("e2e: RPS on every pair; validated edges agree with the in-process analysis");
+        System.out.println("e2e: RPS on every pair; RPS and validated edges agree with the in-process analysis");
     }
 
     private static void check(boolean ok, String what) {

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# End to end through the packaged services: judge-service (offline judge) and metrics-service, each
-# with its embedded PostgreSQL in a temporary folder, and the CLI asking for RPS and validated edges.
-# Checks that every off-diagonal pair gets an RPS, that validated edges (the offline judge confirms
-# every candidate) give the same AGS as the in-process run, and that the report page is served.
+# End to end through the packaged services: judge-service (offline judge), metrics-service and
+# trainer-service, each with its embedded PostgreSQL in a temporary folder. The CLI asks for RPS and
+# validated edges: every off-diagonal pair gets an RPS, the analysis through the services (RPS,
+# validated edges) gives the same numbers as the same analysis in-process (the offline judge as a
+# library, no service), the in-process run also works through judge-service alone (--judge URL), and
+# the report page is served. Then distillab train --server trains a new tiny GPT-2 student
+# (examples/tiny-gpt2.json) on the bundled tau-bench file through trainer-service and unzips the
+# student, which must be a Hugging Face folder.
 # Security stays on: each service writes its local admin key under DISTILLAB_HOME at its first
-# start; metrics-service finds judge-service's there (same machine) and the CLI metrics-service's.
+# start; metrics-service finds judge-service's there (same machine) and the CLI the service's.
 # Needs a built tree (./mvnw install). Usage: scripts/e2e-services.sh
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -12,6 +16,7 @@ cd "$root"
 work="$(mktemp -d)"
 judge_port="${E2E_JUDGE_PORT:-18481}"
 metrics_port="${E2E_METRICS_PORT:-18480}"
+trainer_port="${E2E_TRAINER_PORT:-18482}"
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -29,28 +34,48 @@ java -Dquarkus.http.port="$metrics_port" -Ddistillab.embedded-postgres.data-dir=
   -jar metrics-service/target/quarkus-app/quarkus-run.jar > "$work/metrics.log" 2>&1 &
 pids+=($!)
 
+# trainer-service with its model store in the temporary folder
+java -Dquarkus.http.port="$trainer_port" -Ddistillab.embedded-postgres.data-dir="$work/trainer-pg" \
+  -Ddistillab.model-store="$work/store" -Dquarkus.rest-client.metrics.url="http://localhost:$metrics_port" \
+  -jar trainer-service/target/quarkus-app/quarkus-run.jar > "$work/trainer.log" 2>&1 &
+pids+=($!)
+
 ready() { curl -sf "http://localhost:$1/q/health/ready" > /dev/null; }
 for _ in $(seq 1 120); do
-  if ready "$judge_port" && ready "$metrics_port"; then break; fi
+  if ready "$judge_port" && ready "$metrics_port" && ready "$trainer_port"; then break; fi
   sleep 1
 done
-if ! ready "$judge_port" || ! ready "$metrics_port"; then
+if ! ready "$judge_port" || ! ready "$metrics_port" || ! ready "$trainer_port"; then
   echo "e2e: services did not become ready" >&2
-  tail -20 "$work/judge.log" "$work/metrics.log" >&2
+  tail -20 "$work/judge.log" "$work/metrics.log" "$work/trainer.log" >&2
   exit 1
 fi
 
 data=data/tau-bench/gpt-4o-airline.json
-bin/distillab analyze "$data" --split-trials --quiet --json "$work/local.json"
+# in-process: the offline judge as a library, no service
+bin/distillab analyze "$data" --split-trials --quiet --rps --edges validated --json "$work/local.json"
+# in-process analysis asking judge-service directly
+bin/distillab analyze "$data" --split-trials --quiet --judge "http://localhost:$judge_port" \
+  --rps --edges validated --json "$work/judge.json"
 bin/distillab analyze "$data" --split-trials --quiet --server "http://localhost:$metrics_port" \
   --rps --edges validated --json "$work/remote.json" > "$work/table.txt"
 cat "$work/table.txt"
 
 java -cp "cli/target/lib/*" scripts/E2eCheck.java "$work/local.json" "$work/remote.json"
+java -cp "cli/target/lib/*" scripts/E2eCheck.java "$work/local.json" "$work/judge.json"
 admin_key="$(cat "$DISTILLAB_HOME/metrics-service/admin-key")"
 test "$(stat -c %a "$DISTILLAB_HOME/metrics-service/admin-key")" = 600
 # without the key the API is closed, with it the report is served
 test "$(curl -s -o /dev/null -w '%{http_code}' "http://localhost:$metrics_port/api/v1/analyses/1/report")" = 401
 grep -q 'id="heatmap-ags"' <(curl -sf -H "Authorization: Bearer $admin_key" \
   "http://localhost:$metrics_port/api/v1/analyses/1/report")
+
+# trainer-service: a CPU job through the CLI, progress on stderr, the student unzipped into --out
+bin/distillab train --server "http://localhost:$trainer_port" --data "$data" --student examples/tiny-gpt2.json \
+  --tokenizer gpt2 --context 128 --preset sft \
+  --steps 4 --batch-size 2 --checkpoint-every 2 --device cpu --out "$work/student" 2> "$work/train.err" || {
+  cat "$work/train.err" >&2; tail -30 "$work/trainer.log" >&2; exit 1; }
+grep -q '^step 4/4' "$work/train.err"
+test -s "$work/student/config.json" && test -s "$work/student/model.safetensors"
+grep -q '"status":"succeeded"' <(curl -sf "http://localhost:$trainer_port/api/v1/jobs/1")
 echo "e2e services: all checks passed"

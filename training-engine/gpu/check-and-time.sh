@@ -5,11 +5,9 @@
 #
 #   bash training-engine/gpu/check-and-time.sh [quick|split]
 #
-# "split2" times the occupancy variants s4o3, s8o3, s8o4, s16o4 (f32) against streaming and s16o3,
-# with N = 37 checks of those and N = 8192 checks at V = 151936.
-# "split" runs only the split-streaming study (kernels s8, s16 and the f32 variants s16b1, s16o3,
-# s16h against streaming): CUDA-vs-CPU checks at N = 37 on every kernel, checks and timing at
-# N = 8192 (V = 128256 and 151936, dense and top-64, kd and sad), and a table last.
+# "split" times the split-streaming kernels kept (s4o3, s8o3, s8o4, float32) against streaming,
+# with N = 37 checks of those and N = 8192 checks at V = 151936. (Runs 5 and 6 of 2026-11-23 ran an
+# earlier "split" and "split2" over the variants since retired; their logs are in bench/results/gpu.)
 #
 # 1. CUDA vs the exact CPU path on fresh random inputs, outputs poisoned with NaN, every kernel
 #    variant, odd and Qwen/Llama vocabularies, float32 and bfloat16, dense and top-k teachers,
@@ -45,51 +43,21 @@ jsonl="$out/bench.jsonl"
 } > "$out/env.log" 2>&1
 cat "$out/env.log"
 
-if [[ "$mode" == split2 ]]; then
-    echo "== split2 1. CUDA vs CPU at N=37, f32 occupancy variants =="
+if [[ "$mode" == split ]]; then
+    echo "== split 1. CUDA vs CPU at N=37, the split kernels kept =="
     for preset in kd sad; do
         distillab bench loss --device cuda --check --rows 37 --vocab 1000,50257 --dtype f32 --teacher dense,sparse \
-            --topk 20 --preset "$preset" --spans reason,action,observation,other --kernel s4o3,s8o3,s8o4,s16o4 \
+            --topk 20 --preset "$preset" --spans reason,action,observation,other --kernel s4o3,s8o3,s8o4 \
             --warmup 1 --repeats 3 --seed 17
-    done > "$out/split2_check_small.log" 2>&1
-    grep -c '^check.*PASS' "$out/split2_check_small.log" | xargs echo "small checks passed:"
-    grep -E '^check .*FAIL|rror|xception' "$out/split2_check_small.log" | head -20
-    echo "== split2 2. N=8192 f32 dense kd V=151936: checks and timing =="
-    distillab bench loss --device cuda --check --rows 8192 --vocab 151936 --dtype f32 --teacher dense --preset kd \
-        --kernel streaming,s16o3,s8o3,s8o4,s16o4,s4o3 --warmup 3 --repeats 25 --json "$jsonl" --seed 37 \
-        > "$out/split2_bench_large.log" 2>&1
-    grep -E '^(check|skip)|rror|xception' "$out/split2_bench_large.log" | grep -v PASS | head -20
-    grep -c '^check.*PASS' "$out/split2_bench_large.log" | xargs echo "N=8192 checks passed:"
-    mode=split_summary
-fi
-if [[ "$mode" == split || "$mode" == split_summary ]]; then
-  if [[ "$mode" == split ]]; then
-    split_kernels=streaming,s8,s16,s16b1,s16o3,s16h
-    echo "== split 1. CUDA vs CPU at N=37, every split kernel =="
-    {
-        for preset in kd sad; do
-            distillab bench loss --device cuda --check --rows 37 --vocab 1000,50257,32000 --dtype f32,bf16 \
-                --teacher dense,sparse --topk 20 --preset "$preset" --spans reason,action,observation,other \
-                --kernel "auto,$split_kernels" --warmup 1 --repeats 3 --seed 13
-        done
-    } > "$out/split_check_small.log" 2>&1
+    done > "$out/split_check_small.log" 2>&1
     grep -c '^check.*PASS' "$out/split_check_small.log" | xargs echo "small checks passed:"
     grep -E '^check .*FAIL|rror|xception' "$out/split_check_small.log" | head -20
-    echo "== split 2. N=8192: checks (streaming, s8, s16) and timing (all) =="
-    {
-        distillab bench loss --device cuda --check --rows 8192 --vocab 151936,128256 --dtype f32,bf16 --teacher dense \
-            --preset kd --kernel streaming,s8,s16 --warmup 3 --repeats 25 --json "$jsonl" --seed 23
-        distillab bench loss --device cuda --check --rows 8192 --vocab 151936 --dtype f32 --teacher dense \
-            --preset kd --kernel s16b1,s16o3,s16h --warmup 3 --repeats 25 --json "$jsonl" --seed 23
-        distillab bench loss --device cuda --check --rows 8192 --vocab 151936 --dtype f32,bf16 --teacher sparse \
-            --topk 64 --preset kd --kernel streaming,s8,s16 --warmup 3 --repeats 25 --json "$jsonl" --seed 29
-        distillab bench loss --device cuda --check --rows 8192 --vocab 151936 --dtype f32,bf16 --teacher dense \
-            --preset sad --spans reason,action,observation,other --kernel streaming,s8,s16 --warmup 3 --repeats 25 \
-            --json "$jsonl" --seed 31
-    } > "$out/split_bench_large.log" 2>&1
-    grep -E '^(device|ceiling|check|skip)|rror|xception' "$out/split_bench_large.log" | grep -v PASS | head -20
+    echo "== split 2. N=8192 f32 dense kd V=151936: checks and timing =="
+    distillab bench loss --device cuda --check --rows 8192 --vocab 151936 --dtype f32 --teacher dense --preset kd \
+        --kernel streaming,s8o3,s8o4,s4o3 --warmup 3 --repeats 25 --json "$jsonl" --seed 37 \
+        > "$out/split_bench_large.log" 2>&1
+    grep -E '^(check|skip)|rror|xception' "$out/split_bench_large.log" | grep -v PASS | head -20
     grep -c '^check.*PASS' "$out/split_bench_large.log" | xargs echo "N=8192 checks passed:"
-  fi
     python3 - "$jsonl" > "$out/split_summary.txt" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
@@ -110,7 +78,7 @@ echo "== 1a. CUDA vs CPU: every kernel, small and odd shapes =="
     for preset in kd sad; do
         distillab bench loss --device cuda --check --rows 37 --vocab 1000,50257,32000 --dtype f32,bf16 \
             --teacher dense,sparse --topk 20 --preset "$preset" --spans reason,action,observation,other \
-            --kernel auto,streaming,c1,c2,c4,c8,c16 --warmup 1 --repeats 3 --seed 11
+            --kernel auto,streaming,s4o3,s8o3,s8o4 --warmup 1 --repeats 3 --seed 11
     done
 } > "$out/check_small.log" 2>&1
 grep -E '^check|^skip|rror' "$out/check_small.log" | grep -c '^check' | xargs echo "checks run:"
@@ -120,11 +88,11 @@ echo "== 1b+3. CUDA vs CPU at N=8192, then timing =="
 if [[ "$mode" == quick ]]; then vocabs=151936; else vocabs=128256,151936; fi
 {
     distillab bench loss --device cuda --check --rows 8192 --vocab "$vocabs" --dtype f32,bf16 --teacher dense \
-        --preset kd --kernel auto,cached,c8 --warmup 3 --repeats 25 --json "$jsonl" --seed 23
+        --preset kd --kernel auto,s8o4 --warmup 3 --repeats 25 --json "$jsonl" --seed 23
     distillab bench loss --device cuda --check --rows 8192 --vocab 151936 --dtype f32,bf16 --teacher sparse \
-        --topk 64 --preset kd --kernel auto,cached --warmup 3 --repeats 25 --json "$jsonl" --seed 29
+        --topk 64 --preset kd --kernel auto --warmup 3 --repeats 25 --json "$jsonl" --seed 29
     distillab bench loss --device cuda --check --rows 8192 --vocab 151936 --dtype f32,bf16 --teacher dense \
-        --preset sad --spans reason,action,observation,other --kernel auto,cached --warmup 3 --repeats 25 \
+        --preset sad --spans reason,action,observation,other --kernel auto --warmup 3 --repeats 25 \
         --json "$jsonl" --seed 31
 } > "$out/bench_large.log" 2>&1
 grep -E '^(device|ceiling|check|skip)|rror|xception' "$out/bench_large.log" | head -40

@@ -11,131 +11,91 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- end -}}
 
+{{/* The selector of one component: (dict "root" $ "name" "metrics-service"). */}}
+{{- define "distillab.selector" -}}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/name: {{ .name }}
+{{- end -}}
+
 {{- define "distillab.secretName" -}}
 {{- default (printf "%s-secrets" (include "distillab.fullname" .)) .Values.secrets.existingSecret -}}
 {{- end -}}
 
-{{- define "distillab.jdbcUrl" -}}
-{{- if .Values.postgresql.enabled -}}
-jdbc:postgresql://{{ include "distillab.fullname" . }}-postgresql:5432/{{ .Values.postgresql.database }}
-{{- else -}}
-{{- required "postgresql.external.host is required when postgresql.enabled is false" .Values.postgresql.external.host | printf "jdbc:postgresql://%s" -}}:{{ .Values.postgresql.external.port }}/{{ .Values.postgresql.database }}
-{{- end -}}
+{{- define "distillab.image" -}}
+{{- printf "%s/%s:%s" .root.Values.image.registry .name (default .root.Chart.AppVersion .root.Values.image.tag) -}}
 {{- end -}}
 
 {{/*
-One service: Deployment, Service and (optionally) a HorizontalPodAutoscaler. Called with
-(dict "root" $ "name" "metrics-service" "svc" .Values.metrics "env" (list ...) "gpu" bool).
-Every service talks to PostgreSQL with the shared credentials and exposes Quarkus' health
-endpoints, which the probes use.
+The services' database passwords and the PostgreSQL superuser's, computed once per render (the
+Secret and the checksum annotations must see the same values): given values win; otherwise the
+value already in the release's Secret (lookup, so an upgrade keeps it); otherwise a new random one.
+With an external server the chart cannot invent passwords: they are required.
 */}}
-{{- define "distillab.service" -}}
+{{- define "distillab.secretData" -}}
+{{- if not (hasKey .Values "_secretData") -}}
+{{- $existing := dict -}}
+{{- $found := lookup "v1" "Secret" .Release.Namespace (printf "%s-secrets" (include "distillab.fullname" .)) -}}
+{{- if $found -}}{{- $existing = default dict $found.data -}}{{- end -}}
+{{- $data := dict -}}
+{{- $keys := dict "postgres-password" .Values.secrets.postgresPassword "metrics-database-password" .Values.secrets.metricsDatabasePassword "judge-database-password" .Values.secrets.judgeDatabasePassword "trainer-database-password" .Values.secrets.trainerDatabasePassword -}}
+{{- range $key := keys $keys | sortAlpha -}}
+{{- $given := get $keys $key -}}
+{{- if $given -}}
+{{- $_ := set $data $key ($given | b64enc) -}}
+{{- else if hasKey $existing $key -}}
+{{- $_ := set $data $key (get $existing $key) -}}
+{{- else if $.Values.postgresql.enabled -}}
+{{- $_ := set $data $key (randAlphaNum 32 | b64enc) -}}
+{{- else if ne $key "postgres-password" -}}
+{{- $_ := required (printf "secrets.%s is required with an external PostgreSQL (postgresql.enabled=false) unless secrets.existingSecret names a Secret" (camelcase (replace "-" "_" $key) | untitle)) "" -}}
+{{- end -}}
+{{- end -}}
+{{- if .Values.secrets.judgeApiKey -}}
+{{- $_ := set $data "judge-api-key" (.Values.secrets.judgeApiKey | b64enc) -}}
+{{- end -}}
+{{- $_ := set .Values "_secretData" $data -}}
+{{- end -}}
+{{- toYaml (get .Values "_secretData") -}}
+{{- end -}}
+
+{{/* A checksum of the Secret the pods read: a changed password rolls them. */}}
+{{- define "distillab.secretChecksum" -}}
+{{- if .Values.secrets.existingSecret -}}
+{{- $found := lookup "v1" "Secret" .Release.Namespace .Values.secrets.existingSecret -}}
+{{- printf "%s%s" .Values.secrets.existingSecret (toJson (default dict $found).data) | sha256sum -}}
+{{- else -}}
+{{- include "distillab.secretData" . | sha256sum -}}
+{{- end -}}
+{{- end -}}
+
+{{/* jdbc:postgresql://HOST:PORT/DATABASE[?parameters] of one service: (dict "root" $ "db" .Values.metrics.database). */}}
+{{- define "distillab.jdbcUrl" -}}
 {{- $root := .root -}}
-{{- $full := printf "%s-%s" (include "distillab.fullname" $root) .name -}}
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: {{ $full }}
-  labels:
-    {{- include "distillab.labels" $root | nindent 4 }}
-    app.kubernetes.io/name: {{ .name }}
-spec:
-  {{- if not (and .svc.autoscaling .svc.autoscaling.enabled) }}
-  replicas: {{ .svc.replicas }}
-  {{- end }}
-  selector:
-    matchLabels:
-      app.kubernetes.io/instance: {{ $root.Release.Name }}
-      app.kubernetes.io/name: {{ .name }}
-  template:
-    metadata:
-      labels:
-        {{- include "distillab.labels" $root | nindent 8 }}
-        app.kubernetes.io/name: {{ .name }}
-      annotations:
-        prometheus.io/scrape: "true"
-        prometheus.io/path: /q/metrics
-        prometheus.io/port: {{ .svc.port | quote }}
-    spec:
-      {{- if .gpu }}
-      nodeSelector:
-        {{- toYaml .svc.nodeSelector | nindent 8 }}
-      tolerations:
-        {{- toYaml .svc.tolerations | nindent 8 }}
-      {{- end }}
-      containers:
-        - name: {{ .name }}
-          image: "{{ $root.Values.image.registry }}/{{ .name }}:{{ $root.Values.image.tag }}"
-          imagePullPolicy: {{ $root.Values.image.pullPolicy }}
-          ports:
-            - name: http
-              containerPort: {{ .svc.port }}
-          env:
-            - name: JAVA_OPTS_APPEND
-              value: {{ .svc.javaOpts | quote }}
-            - name: QUARKUS_DATASOURCE_JDBC_URL
-              value: {{ include "distillab.jdbcUrl" $root | quote }}
-            - name: QUARKUS_DATASOURCE_USERNAME
-              value: {{ $root.Values.postgresql.username | quote }}
-            - name: QUARKUS_DATASOURCE_PASSWORD
-              valueFrom:
-                secretKeyRef:
-                  name: {{ include "distillab.secretName" $root }}
-                  key: database-password
-            {{- with .env }}
-            {{- toYaml . | nindent 12 }}
-            {{- end }}
-          readinessProbe:
-            httpGet: {path: /q/health/ready, port: http}
-            periodSeconds: 5
-          livenessProbe:
-            httpGet: {path: /q/health/live, port: http}
-            initialDelaySeconds: 30
-            periodSeconds: 10
-          resources:
-            {{- $res := deepCopy .svc.resources }}
-            {{- if .gpu }}
-            {{- $_ := set $res.limits "nvidia.com/gpu" .svc.gpus }}
-            {{- end }}
-            {{- toYaml $res | nindent 12 }}
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: {{ $full }}
-  labels:
-    {{- include "distillab.labels" $root | nindent 4 }}
-    app.kubernetes.io/name: {{ .name }}
-spec:
-  selector:
-    app.kubernetes.io/instance: {{ $root.Release.Name }}
-    app.kubernetes.io/name: {{ .name }}
-  ports:
-    - name: http
-      port: 80
-      targetPort: http
-{{- if and .svc.autoscaling .svc.autoscaling.enabled }}
----
-apiVersion: autoscaling/v2
-kind: HorizontalPodAutoscaler
-metadata:
-  name: {{ $full }}
-  labels:
-    {{- include "distillab.labels" $root | nindent 4 }}
-    app.kubernetes.io/name: {{ .name }}
-spec:
-  scaleTargetRef:
-    apiVersion: apps/v1
-    kind: Deployment
-    name: {{ $full }}
-  minReplicas: {{ .svc.autoscaling.minReplicas }}
-  maxReplicas: {{ .svc.autoscaling.maxReplicas }}
-  metrics:
-    - type: Resource
-      resource:
-        name: cpu
-        target:
-          type: Utilization
-          averageUtilization: {{ .svc.autoscaling.targetCPUUtilizationPercentage }}
-{{- end }}
+{{- $host := "" -}}
+{{- $port := 5432 -}}
+{{- if $root.Values.postgresql.enabled -}}
+{{- $host = printf "%s-postgresql" (include "distillab.fullname" $root) -}}
+{{- else -}}
+{{- $host = required "postgresql.external.host is required when postgresql.enabled is false" $root.Values.postgresql.external.host -}}
+{{- $port = $root.Values.postgresql.external.port -}}
+{{- end -}}
+{{- printf "jdbc:postgresql://%s:%v/%s" $host $port .db.name -}}
+{{- with $root.Values.postgresql.external.parameters }}{{ printf "?%s" . }}{{ end -}}
+{{- end -}}
+
+{{/* The pod-level security context shared by the three services. */}}
+{{- define "distillab.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: {{ .Values.podSecurity.runAsUser }}
+runAsGroup: {{ .Values.podSecurity.runAsGroup }}
+fsGroup: {{ .Values.podSecurity.fsGroup }}
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{- define "distillab.containerSecurityContext" -}}
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+capabilities:
+  drop: ["ALL"]
 {{- end -}}

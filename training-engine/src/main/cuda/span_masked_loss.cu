@@ -17,16 +17,14 @@
 //   * streaming (one block per row; the default): sweep 1 keeps online softmax statistics of the
 //     row, sweep 2 reads the row again (from HBM at these sizes: 20 bytes per float32 element
 //     moved against the 12-byte floor) and writes the gradient.
-//   * cached (CL blocks per row, CL in {1, 2, 4, 8, 16}): each block keeps its slice of the row in
-//     shared memory, reduces it to softmax statistics, exchanges them with the other blocks of
-//     its thread-block cluster through distributed shared memory (sm_90), and writes the
-//     gradient from shared memory: global traffic is the floor. On an H200 it measured slower
-//     than streaming at every size tried (its per-block fixed costs are not hidden with two or
-//     three blocks per SM; training-engine/gpu/results), so it is chosen only on request.
-//   * split streaming (CL blocks per row in a cluster, CL in {4, 8, 16}, no shared-memory copy):
-//     each block streams its 1/CL slice twice, the second sweep from L2. Measured no faster than
-//     streaming except +1-4% for the f32 occupancy variants at V = 151936 (per-block latency
-//     bound; training-engine/gpu/results run 5 and 6), so also chosen only on request.
+//   * split streaming (CL blocks per row in a cluster, no shared-memory copy): each block streams
+//     its 1/CL slice twice, the second sweep from L2. Kept only as the f32 variants s4o3, s8o3 and
+//     s8o4, the ones measured faster than streaming (+1-4% at V = 151936, one shape; bench/results/gpu
+//     runs 5 and 6); chosen only on request.
+// Retired after measurement (docs/performance.md, "Retired kernels"): the cached kernel (each
+// block's slice of the row in shared memory, one global read; slower than streaming at every
+// shape on an H200) and the other split entries (s8, s16 and its b1/h/o3/o4 tunings, bf16 split),
+// all slower than streaming wherever measured.
 // Both sweeps move 16 bytes per access (4 float32 or 8 bfloat16 values, a "group"); groups are
 // aligned in absolute address, so a row that starts mid-group (V not a multiple of the group)
 // still uses 16-byte accesses, masks the lanes outside its range, and stores partial groups
@@ -417,252 +415,6 @@ __device__ void zero_range(E* grad, long long lo, long long hi) {
     for (long long g = lo / VEC + threadIdx.x; g < (hi + VEC - 1) / VEC; g += THREADS) store_group<E>(grad, g, zeros, lo, hi);
 }
 
-// A group's VEC floats in shared memory, as VEC/4 float4 accesses (conflict-free).
-template <int VEC>
-__device__ __forceinline__ void store_floats(float4* dst, const float (&x)[VEC]) {
-#pragma unroll
-    for (int k = 0; k < VEC / 4; k++) dst[k] = make_float4(x[4 * k], x[4 * k + 1], x[4 * k + 2], x[4 * k + 3]);
-}
-
-template <int VEC>
-__device__ __forceinline__ void load_floats(const float4* src, float (&x)[VEC]) {
-#pragma unroll
-    for (int k = 0; k < VEC / 4; k++) {
-        float4 v = src[k];
-        x[4 * k] = v.x; x[4 * k + 1] = v.y; x[4 * k + 2] = v.z; x[4 * k + 3] = v.w;
-    }
-}
-
-// Block-wide maximum of two values; every thread gets both.
-__device__ float2 block_max2(float x, float y, float2* slots) {
-    for (int offset = 16; offset > 0; offset >>= 1) {
-        x = fmaxf(x, __shfl_xor_sync(0xffffffffu, x, offset));
-        y = fmaxf(y, __shfl_xor_sync(0xffffffffu, y, offset));
-    }
-    if ((threadIdx.x & 31) == 0) slots[threadIdx.x >> 5] = make_float2(x, y);
-    __syncthreads();
-    float2 r = slots[0];
-    for (int w = 1; w < WARPS; w++) r = make_float2(fmaxf(r.x, slots[w].x), fmaxf(r.y, slots[w].y));
-    return r;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Cached kernel: CL blocks per row (a thread-block cluster when CL > 1), each holding its slice
-// of the row in shared memory as float32. slice_elems (a multiple of VEC) is the row length each
-// block covers; a shared buffer holds slice_elems/VEC + 1 groups (+1: a slice may start mid-group).
-//
-//   load     global -> registers -> shared (z, and u for a dense teacher), 4 groups in flight per
-//            thread and tensor; each thread tracks the maximum of what it loaded
-//   pass 1   with the block's maxima M known, replace every value by its exponential relative to
-//            M, in place: slot 0 holds 2^(a - Ma) (2^(b - Mb) for a CE-only row), slot 1
-//            2^(c - Mc), and slot 2 2^(b - Mb) when T is neither 1 nor 2; sum them, and the
-//            cross term, into the block's summary
-//   exchange merge the CL summaries through distributed shared memory (sm_90)
-//   pass 2   dL/dz from the stored exponentials times one per-row factor, e.g.
-//            q = 2^(a - LA) = slot0 * 2^(Ma - LA): no exponentials in this pass
-// Every thread touches only its own groups (i = threadIdx.x mod THREADS) in every phase, so the
-// phases need no barrier beyond those of the reductions.
-
-#define LOAD_BATCH 4
-
-template <typename E, int CL>
-__device__ void span_masked_loss_cached(const E* __restrict__ student, const E* __restrict__ teacher,
-                                        const int* __restrict__ topk_index, const float* __restrict__ topk_logp,
-                                        int topk, const int* __restrict__ labels, const int* __restrict__ spans,
-                                        const float* __restrict__ coef, E* __restrict__ grad,
-                                        float* __restrict__ row_kl, float* __restrict__ row_ce,
-                                        int vocab, float temperature, int slice_elems) {
-    constexpr int VEC = Group<E>::VEC;
-    extern __shared__ float4 smem[];
-    __shared__ float2 max_slots[WARPS];
-    __shared__ RowStats warp_slots[WARPS];
-    __shared__ RowStats block_stats;
-    __shared__ RowStats row_stats;
-
-    const int row = blockIdx.x / CL;
-    const int rank = blockIdx.x % CL;  // == cluster block rank for a 1-D cluster of CL blocks
-    const bool dense_teacher = teacher != nullptr;
-    const Scales sc = scales_for(temperature);
-    const RowPlan plan = plan_row(row, vocab, labels, spans, coef);
-
-    const long long lo = plan.start + min((long long)rank * slice_elems, (long long)vocab);
-    const long long hi = plan.start + min((long long)(rank + 1) * slice_elems, (long long)vocab);
-    const long long g0 = lo / VEC;
-    const int groups = hi > lo ? (int)((hi + VEC - 1) / VEC - g0) : 0;
-    constexpr int F4 = VEC / 4;                               // float4s per group
-    const int capacity = (slice_elems / VEC + 1) * F4;        // float4s per slot
-    float4* slot0 = smem;
-    float4* slot1 = smem + capacity;
-    float4* slot2 = smem + (dense_teacher ? 2 : 1) * capacity;
-
-    if (!plan.kl && !plan.ce) {  // masked row (e.g. observations): zero gradient, no reads
-        zero_range(grad, lo, hi);
-        if (rank == 0 && threadIdx.x == 0) { row_kl[row] = 0.f; row_ce[row] = 0.f; }
-        return;
-    }
-    const bool load_teacher = plan.kl && dense_teacher;
-
-    // Load. Lanes outside [lo, hi) become -inf, whose exponential is 0.
-    const uint4* zg = reinterpret_cast<const uint4*>(student) + g0;
-    const uint4* ug = reinterpret_cast<const uint4*>(teacher) + g0;
-    float zmax = -INFINITY, umax = -INFINITY;
-    for (int base = threadIdx.x; base < groups; base += THREADS * LOAD_BATCH) {
-        uint4 zw[LOAD_BATCH], uw[LOAD_BATCH];
-#pragma unroll
-        for (int k = 0; k < LOAD_BATCH; k++) {
-            int i = base + k * THREADS;
-            if (i < groups) {
-                zw[k] = __ldcs(zg + i);
-                if (load_teacher) uw[k] = __ldcs(ug + i);
-            }
-        }
-#pragma unroll
-        for (int k = 0; k < LOAD_BATCH; k++) {
-            int i = base + k * THREADS;
-            if (i >= groups) break;
-            long long first = (g0 + i) * VEC;
-            float x[VEC];
-            Group<E>::unpack(zw[k], x);
-#pragma unroll
-            for (int e = 0; e < VEC; e++) {
-                if (first + e < lo || first + e >= hi) x[e] = -INFINITY;
-                zmax = fmaxf(zmax, x[e]);
-            }
-            store_floats<VEC>(slot0 + i * F4, x);
-            if (load_teacher) {
-                Group<E>::unpack(uw[k], x);
-#pragma unroll
-                for (int e = 0; e < VEC; e++) {
-                    if (first + e < lo || first + e >= hi) x[e] = -INFINITY;
-                    umax = fmaxf(umax, x[e]);
-                }
-                store_floats<VEC>(slot1 + i * F4, x);
-            }
-        }
-    }
-    const float2 maxima = block_max2(zmax, umax, max_slots);
-    // Block maxima of the base-2 logits (T > 0 keeps the order; max(z) * s is max(z * s) exactly).
-    // A slice with no elements has max -inf; its sums stay 0 and its summary is empty.
-    const float ma = maxima.x * sc.a, mb = maxima.x * sc.b, mc = maxima.y * sc.a;
-    const float m0 = plan.kl ? ma : mb;  // what slot 0 is relative to
-    const float s0 = plan.kl ? sc.a : sc.b;
-
-    // Pass 1: exponentials in place, and their sums.
-    float sum0 = 0.f, sum_b = 0.f, sum_c = 0.f, cross = 0.f;
-    if (groups > 0) {
-        for (int i = threadIdx.x; i < groups; i += THREADS) {
-            float z[VEC], u[VEC], e0[VEC], eb[VEC];
-            load_floats<VEC>(slot0 + i * F4, z);
-            if (load_teacher) load_floats<VEC>(slot1 + i * F4, u);
-#pragma unroll
-            for (int e = 0; e < VEC; e++) {
-                const bool valid = z[e] != -INFINITY;
-                const float x0 = z[e] * s0;
-                e0[e] = valid ? fast_exp2(x0 - m0) : 0.f;
-                sum0 += e0[e];
-                if (plan.ce && plan.kl) {
-                    if (sc.same) {
-                        sum_b += e0[e];
-                    } else if (sc.square) {
-                        sum_b += e0[e] * e0[e];
-                    } else {
-                        eb[e] = valid ? fast_exp2(fmaf(z[e], sc.b, -mb)) : 0.f;
-                        sum_b += eb[e];
-                    }
-                }
-                if (load_teacher) {
-                    const float c = u[e] * sc.a;
-                    u[e] = valid ? fast_exp2(c - mc) : 0.f;
-                    sum_c += u[e];
-                    cross += valid ? u[e] * (c - x0) : 0.f;
-                }
-            }
-            store_floats<VEC>(slot0 + i * F4, e0);
-            if (load_teacher) store_floats<VEC>(slot1 + i * F4, u);
-            if (plan.ce && plan.kl && !sc.same && !sc.square) store_floats<VEC>(slot2 + i * F4, eb);
-        }
-    }
-    RowStats st = stats_empty();
-    if (groups > 0) {
-        if (plan.kl) {
-            st.a = {ma, sum0};
-            if (plan.ce) st.b = {mb, sum_b};
-        } else {
-            st.b = {mb, sum0};
-            if (sc.same) st.a = st.b;  // T = 1: finish() and the CE read the shared summary from a
-        }
-        if (load_teacher) {
-            st.c = {mc, sum_c};
-            st.cross = cross;
-        }
-    }
-    if (plan.kl && !dense_teacher && rank == 0)
-        accumulate_sparse_teacher(st, student, topk_index, topk_logp, topk, row, plan, sc);
-
-    block_merge(st, warp_slots, CL == 1 ? &row_stats : &block_stats);
-
-#if __CUDA_ARCH__ >= 900
-    if constexpr (CL > 1) {
-        // Exchange the slices' statistics across the cluster: every block merges all CL
-        // summaries in rank order, so all blocks hold bit-identical row statistics.
-        // Lane r of warp 0 reads rank r's summary (CL remote reads in parallel, not in a
-        // chain); the warp merges them in a fixed order, so all blocks agree bit for bit.
-        cg::cluster_group cluster = cg::this_cluster();
-        cluster.sync();
-        if (threadIdx.x < 32) {
-            RowStats x = threadIdx.x < CL ? *cluster.map_shared_rank(&block_stats, (int)threadIdx.x) : stats_empty();
-            x = warp_merge(x);
-            if (threadIdx.x == 0) row_stats = x;
-        }
-        // This block is done reading its peers; it waits for them (so its own block_stats
-        // outlives their reads) only at the very end.
-        asm volatile("barrier.cluster.arrive.release.aligned;\n" ::: "memory");
-        __syncthreads();
-    }
-#endif
-
-    const RowStats rs = row_stats;
-    const RowFinal f = finish(rs, sc);
-    if (rank == 0 && threadIdx.x == 0)
-        write_row_parts(rs, f, plan, student, temperature, sc, row_kl, row_ce, row);
-
-    // Pass 2: the gradient from the stored exponentials. Per-row factors turn a value relative
-    // to this block's maximum into a probability: q = slot0 * 2^(Ma - LA), and so on.
-    const float fq = plan.kl ? fast_exp2(ma - f.la) : 0.f;
-    const float fp = load_teacher ? fast_exp2(mc - f.lc) : 0.f;
-    // s: slot 0 (CE-only row or T = 1), its square (T = 2: relative to 2 Ma = Mb) or slot 2, all
-    // relative to Mb.
-    const float fs = plan.ce ? fast_exp2(mb - f.lb) : 0.f;
-    for (int i = threadIdx.x; i < groups; i += THREADS) {
-        const long long first = (g0 + i) * VEC;
-        float e0[VEC], ec[VEC], eb[VEC], out[VEC];
-        load_floats<VEC>(slot0 + i * F4, e0);
-        if (load_teacher) load_floats<VEC>(slot1 + i * F4, ec);
-        const bool separate_b = plan.ce && plan.kl && !sc.same && !sc.square;
-        if (separate_b) load_floats<VEC>(slot2 + i * F4, eb);
-#pragma unroll
-        for (int e = 0; e < VEC; e++) {
-            float g = 0.f;
-            if (plan.kl) g = plan.coef_kl * (e0[e] * fq - (load_teacher ? ec[e] * fp : 0.f));
-            if (plan.ce) {
-                const float sb = !plan.kl || sc.same ? e0[e] : sc.square ? e0[e] * e0[e] : eb[e];
-                g += plan.coef_ce * (sb * fs - (first + e - plan.start == plan.label ? 1.f : 0.f));
-            }
-            out[e] = g;
-        }
-        store_group<E>(grad, g0 + i, out, lo, hi);
-    }
-    if (plan.kl && !dense_teacher)
-        fix_sparse_support(grad, student, topk_index, topk_logp, topk, row, lo, hi, plan, f, sc);
-
-#if __CUDA_ARCH__ >= 900
-    if constexpr (CL > 1) {
-        // No block may leave while a peer could still be reading its block_stats.
-        asm volatile("barrier.cluster.wait.acquire.aligned;\n" ::: "memory");
-    }
-#endif
-}
-
 // ---------------------------------------------------------------------------------------------
 // Streaming kernel: one block per row, two sweeps over global memory.
 
@@ -902,11 +654,6 @@ __device__ void span_masked_loss_split(const E* __restrict__ student, const E* _
         span_masked_loss_streaming<E>(LOSS_ARGS);                                                  \
     }
 
-#define CACHED_ENTRY(NAME, E)                                                                      \
-    extern "C" __global__ void __launch_bounds__(THREADS) NAME(LOSS_PARAMS(E), int slice_elems) {  \
-        span_masked_loss_cached<E, 1>(LOSS_ARGS, slice_elems);                                     \
-    }
-
 // Split-streaming entries: MINB blocks per SM sizes the register budget (2: 64 registers; 3: 40),
 // BATCH groups per tensor in flight per thread (the largest that does not spill at that budget).
 #define SPLIT_ENTRY(NAME, E, CL, MINB, BATCH, HINT)                                                \
@@ -915,36 +662,12 @@ __device__ void span_masked_loss_split(const E* __restrict__ student, const E* _
         span_masked_loss_split<E, CL, BATCH, HINT>(LOSS_ARGS, slice_elems);                        \
     }
 
-#define CLUSTER_ENTRY(NAME, E, CL)                                                                 \
-    extern "C" __global__ void __cluster_dims__(CL, 1, 1) __launch_bounds__(THREADS)               \
-        NAME(LOSS_PARAMS(E), int slice_elems) {                                                    \
-        span_masked_loss_cached<E, CL>(LOSS_ARGS, slice_elems);                                    \
-    }
-
 STREAMING_ENTRY(span_masked_loss_f32_streaming, float)
 STREAMING_ENTRY(span_masked_loss_bf16_streaming, bf16_bits)
-CACHED_ENTRY(span_masked_loss_f32_cached_c1, float)
-CACHED_ENTRY(span_masked_loss_bf16_cached_c1, bf16_bits)
 
 // Thread-block clusters exist from sm_90 on; the portable PTX has only the kernels above.
 #if !defined(__CUDA_ARCH__) || __CUDA_ARCH__ >= 900
-CLUSTER_ENTRY(span_masked_loss_f32_cached_c2, float, 2)
-CLUSTER_ENTRY(span_masked_loss_f32_cached_c4, float, 4)
-CLUSTER_ENTRY(span_masked_loss_f32_cached_c8, float, 8)
-CLUSTER_ENTRY(span_masked_loss_f32_cached_c16, float, 16)
-CLUSTER_ENTRY(span_masked_loss_bf16_cached_c2, bf16_bits, 2)
-CLUSTER_ENTRY(span_masked_loss_bf16_cached_c4, bf16_bits, 4)
-CLUSTER_ENTRY(span_masked_loss_bf16_cached_c8, bf16_bits, 8)
-CLUSTER_ENTRY(span_masked_loss_bf16_cached_c16, bf16_bits, 16)
 SPLIT_ENTRY(span_masked_loss_f32_split_c4_o3, float, 4, 3, 1, false)
-SPLIT_ENTRY(span_masked_loss_f32_split_c8, float, 8, 2, 2, false)
 SPLIT_ENTRY(span_masked_loss_f32_split_c8_o3, float, 8, 3, 1, false)
 SPLIT_ENTRY(span_masked_loss_f32_split_c8_o4, float, 8, 4, 1, false)
-SPLIT_ENTRY(span_masked_loss_f32_split_c16_o4, float, 16, 4, 1, false)
-SPLIT_ENTRY(span_masked_loss_f32_split_c16, float, 16, 2, 2, false)
-SPLIT_ENTRY(span_masked_loss_f32_split_c16_b1, float, 16, 2, 1, false)
-SPLIT_ENTRY(span_masked_loss_f32_split_c16_o3, float, 16, 3, 1, false)
-SPLIT_ENTRY(span_masked_loss_f32_split_c16_h, float, 16, 2, 2, true)
-SPLIT_ENTRY(span_masked_loss_bf16_split_c8, bf16_bits, 8, 2, 1, false)
-SPLIT_ENTRY(span_masked_loss_bf16_split_c16, bf16_bits, 16, 2, 1, false)
 #endif

@@ -4,21 +4,62 @@ import io.distillab.cli.analyze.AnalyzeCommand;
 import io.distillab.core.importer.ImportException;
 import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code distillab} command: each feature registers its subcommand here. */
-@Command(name = "distillab", mixinStandardHelpOptions = true, version = "distillab 0.1.0",
-        description = "Agent distillation: tool-use similarity metrics and span-level training.",
-        subcommands = {CommandLine.HelpCommand.class, AnalyzeCommand.class, BenchCommand.class, io.distillab.cli.loss.LossCommand.class,
-            io.distillab.cli.server.ImportCommand.class})
+@Command(name = "distillab", mixinStandardHelpOptions = true, version = Distillab.VERSION,
+        description = "Agent distillation: tool-use similarity metrics and span-level training.")
 public final class Distillab {
-    public static void main(String[] args) {
-        System.exit(newCommandLine().execute(args));
+    public static final String VERSION = "distillab 0.1.0";
+
+    /**
+     * The subcommands by name, as suppliers: picocli reads a command's annotations when it is
+     * added, so only the one the arguments name is built (see {@link #newCommandLine(String...)}).
+     */
+    private static final Map<String, Supplier<Object>> SUBCOMMANDS = new LinkedHashMap<>();
+
+    static {
+        SUBCOMMANDS.put("help", CommandLine.HelpCommand::new);
+        SUBCOMMANDS.put("analyze", AnalyzeCommand::new);
+        SUBCOMMANDS.put("bench", BenchCommand::new);
+        SUBCOMMANDS.put("loss", io.distillab.cli.loss.LossCommand::new);
+        SUBCOMMANDS.put("import", io.distillab.cli.server.ImportCommand::new);
+        SUBCOMMANDS.put("train", io.distillab.cli.train.TrainCommand::new);
+        SUBCOMMANDS.put("prepare", io.distillab.cli.prepare.PrepareCommand::new);
+        SUBCOMMANDS.put("teacher-topk", io.distillab.cli.prepare.TeacherTopKCommand::new);
     }
 
+    public static void main(String[] args) {
+        // the answer needs no command model at all: a JVM start and one line
+        if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
+            System.out.println(VERSION);
+            System.exit(ExitCodes.OK);
+        }
+        System.exit(newCommandLine(args).execute(args));
+    }
+
+    /** The command line with every subcommand (for help and tests). */
     public static CommandLine newCommandLine() {
+        return newCommandLine(new String[0]);
+    }
+
+    /**
+     * The command line for these arguments: when the first one names a subcommand, only that
+     * subcommand is built (its annotations read, its classes loaded), since that is all the run
+     * can reach; otherwise every subcommand, so that usage and errors list them all.
+     */
+    public static CommandLine newCommandLine(String... arguments) {
         CommandLine cl = new CommandLine(new Distillab());
+        Supplier<Object> only = arguments.length > 0 && !arguments[0].equals("help") ? SUBCOMMANDS.get(arguments[0]) : null;
+        if (only != null) {
+            cl.addSubcommand(arguments[0], only.get());
+        } else {
+            SUBCOMMANDS.forEach((name, command) -> cl.addSubcommand(name, command.get()));
+        }
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             String message = userMessage(ex);
             if (message == null) {
@@ -42,7 +83,10 @@ public final class Distillab {
 
     /** One line for input problems the user can fix; null for bugs (which get a stack trace). */
     static String userMessage(Throwable ex) {
-        if (ex instanceof ImportException || ex instanceof IllegalArgumentException) {
+        if (ex instanceof ImportException || ex instanceof IllegalArgumentException
+                || ex instanceof io.distillab.training.data.DataException
+                || ex instanceof io.distillab.training.train.InvalidTrainingInputException
+                || ex instanceof io.distillab.training.model.ModelFormatException) {
             return ex.getMessage();
         }
         if (ex instanceof NoSuchFileException nsf) {

@@ -24,8 +24,17 @@ class EdgeResourceTest {
                 .statusCode(200)
                 .body("status", equalTo("ok"))
                 .body("answer.verdict", equalTo("genuine"))
-                .body("judge.model", equalTo("spec-section-2-rule"))
-                .body("judge.promptVersion", equalTo("offline-edge-v1"));
+                .body("judge.model", equalTo("provenance-rules"))
+                .body("judge.promptVersion", equalTo("offline-edge-v2"));
+    }
+
+    @Test
+    void aValueTheSourceCallWasGivenIsOnlyEchoedByItsOutput() {
+        // get_user_details(user_id=mia_li_3668) returns the user id it was asked about
+        post("/api/v1/edges", edge("mia_li_3668", "Please cancel my most recent trip.", null))
+                .statusCode(200)
+                .body("answer.verdict", equalTo("prior_knowledge"))
+                .body("answer.reason", containsString("echoed"));
     }
 
     @Test

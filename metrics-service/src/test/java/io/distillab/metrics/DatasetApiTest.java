@@ -75,6 +75,38 @@ class DatasetApiTest {
     }
 
     @Test
+    void theTrajectoriesComeBackAsChatJsonlThatTheImporterReadsAsTheOriginal() throws Exception {
+        long id = TestData.newDataset("export");
+        TestData.upload(id, TestData.tauBench(), "tau-bench", null);
+        TestData.upload(id, TestData.toolBench("G1_answer").resolve("10_ChatGPT_DFS_woFilter_w2.json"), "toolbench",
+                "other");
+        String all = given().when().get("/api/v1/datasets/" + id + "/trajectories").then().statusCode(200)
+                .contentType(startsWith("application/x-ndjson")).extract().asString();
+        assertEquals(201, all.lines().count());
+        String gpt = given().queryParam("model", "gpt-4o").when().get("/api/v1/datasets/" + id + "/trajectories")
+                .then().statusCode(200).extract().asString();
+        // read back by the chat-jsonl importer, the export gives the calls of a direct import of the file
+        java.util.List<String> exported = new java.util.ArrayList<>();
+        io.distillab.core.importer.TrajectoryImporter.importStream(
+                new java.io.ByteArrayInputStream(gpt.getBytes(java.nio.charset.StandardCharsets.UTF_8)), "export.jsonl",
+                io.distillab.core.importer.TrajectoryFormat.CHAT_JSONL, null,
+                t -> exported.add(calls(t)));
+        java.util.List<String> direct = new java.util.ArrayList<>();
+        io.distillab.core.importer.TrajectoryImporter.importPath(TestData.tauBench(),
+                io.distillab.core.importer.TrajectoryFormat.TAU_BENCH, null,
+                t -> direct.add(calls(t)));
+        assertEquals(200, exported.size());
+        assertEquals(direct, exported);
+        given().when().get("/api/v1/datasets/987654/trajectories").then().statusCode(404);
+    }
+
+    /** A trajectory's task, trial and calls (name, arguments, output, error; ids are renumbered in the export). */
+    private static String calls(io.distillab.core.trajectory.Trajectory t) {
+        return t.task() + "/" + t.trial() + ":" + t.calls().stream()
+                .map(c -> c.name() + c.arguments() + "=>" + c.output() + (c.error() ? "!" : "")).toList();
+    }
+
+    @Test
     void aBadRecordIsRejectedNamingRecordAndFieldAndNothingOfTheFileIsStored() throws Exception {
         long id = TestData.newDataset("bad");
         ObjectMapper json = new ObjectMapper();

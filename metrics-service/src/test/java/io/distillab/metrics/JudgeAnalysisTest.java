@@ -43,6 +43,9 @@ import org.junit.jupiter.api.io.TempDir;
 class JudgeAnalysisTest {
     private static TestJudgeServer judge;
 
+    @io.quarkus.test.common.http.TestHTTPResource("/")
+    java.net.URL base;
+
     @BeforeAll
     static void startJudge() throws Exception {
         judge = new TestJudgeServer(MetricsTestProfile.judgePort());
@@ -57,6 +60,13 @@ class JudgeAnalysisTest {
 
     /** m1 runs t1 twice and t2 once, m2 runs each once; assistant texts are "stage: words". */
     static long chatDataset(Path dir) throws Exception {
+        Path file = chatFile(dir);
+        long id = TestData.newDataset("rps");
+        TestData.upload(id, file, "chat-jsonl", null);
+        return id;
+    }
+
+    static Path chatFile(Path dir) throws Exception {
         String lines = String.join("\n",
                 run("m1", "t1", 0, "authentication: who are you", "execution: done it"),
                 run("m1", "t1", 1, "authentication: who are you again", "notification: bye"),
@@ -65,9 +75,7 @@ class JudgeAnalysisTest {
                 run("m2", "t2", 0, "verification: checked", "verification: all good")) + "\n";
         Path file = dir.resolve("runs.jsonl");
         Files.writeString(file, lines, StandardCharsets.UTF_8);
-        long id = TestData.newDataset("rps");
-        TestData.upload(id, file, "chat-jsonl", null);
-        return id;
+        return file;
     }
 
     private static String run(String model, String task, int trial, String... assistantTexts) {
@@ -138,8 +146,72 @@ class JudgeAnalysisTest {
         return json;
     }
 
+    /**
+     * The CLI computes RPS and validated edges in-process, asking the judge directly (here the
+     * stand-in, as {@code --judge URL}); through {@code --server} metrics-service does the same with
+     * the same judge. Every number must agree, intervals included (same seed, same generator).
+     */
     @Test
     @Order(3)
+    void theCliInProcessAndThroughTheServiceGiveTheSameNumbers(@TempDir Path dir) throws Exception {
+        List<String> common = List.of("analyze", chatFile(dir).toString(), TestData.tauBench().toString(),
+                "--split-trials", "--rps", "--edges", "validated", "--bootstrap", "50", "--seed", "3", "--quiet");
+        List<String> local = new java.util.ArrayList<>(common);
+        local.addAll(List.of("--judge", "http://localhost:" + MetricsTestProfile.judgePort(), "--json",
+                dir.resolve("local.json").toString()));
+        List<String> remote = new java.util.ArrayList<>(common);
+        remote.addAll(List.of("--server", base.toString(), "--json", dir.resolve("remote.json").toString()));
+        int itemsBefore = judge.items.get();
+        String[] l = distillab(local);
+        assertEquals("0", l[0], l[1]);
+        assertTrue(judge.items.get() > itemsBefore, "the in-process run must have asked the judge");
+        String[] r = distillab(remote);
+        assertEquals("0", r[0], r[1]);
+
+        Map<String, JsonNode> byPair = new java.util.HashMap<>();
+        InProcess.JSON.readTree(dir.resolve("local.json").toFile()).get("pairs")
+                .forEach(p -> byPair.put(p.get("a").asText() + "|" + p.get("b").asText(), p));
+        JsonNode remotePairs = InProcess.JSON.readTree(dir.resolve("remote.json").toFile()).get("pairs");
+        assertEquals(byPair.size(), remotePairs.size());
+        int withRps = 0;
+        for (JsonNode p : remotePairs) {
+            JsonNode q = byPair.get(p.get("a").asText() + "|" + p.get("b").asText());
+            for (String m : List.of("ags", "s_node", "s_seq", "s_dep", "rps")) {
+                assertClose(q.get(m), p.get(m), m + " of " + p.get("a") + "|" + p.get("b"));
+            }
+            for (String m : List.of("ags", "rps")) {
+                JsonNode a = q.path("ci").path(m);
+                JsonNode b = p.path("ci").path(m);
+                assertEquals(a.isNull() || a.isMissingNode(), b.isNull() || b.isMissingNode(), "ci." + m + " of " + p);
+                for (int i = 0; i < a.size(); i++) {
+                    assertClose(a.get(i), b.get(i), "ci." + m + "[" + i + "] of " + p.get("a") + "|" + p.get("b"));
+                }
+            }
+            withRps += p.get("rps").isNumber() ? 1 : 0;
+        }
+        assertTrue(withRps >= 3, "RPS on several pairs, got " + withRps);
+    }
+
+    /** Runs {@code distillab} in this JVM: {exit code, stderr}. */
+    private static String[] distillab(List<String> args) {
+        picocli.CommandLine cl = io.distillab.cli.Distillab.newCommandLine();
+        java.io.StringWriter err = new java.io.StringWriter();
+        cl.setOut(new java.io.PrintWriter(new java.io.StringWriter()));
+        cl.setErr(new java.io.PrintWriter(err));
+        int exit = cl.execute(args.toArray(String[]::new));
+        return new String[] {String.valueOf(exit), err.toString()};
+    }
+
+    /** Both null, or numbers within 1e-12. */
+    private static void assertClose(JsonNode expected, JsonNode actual, String what) {
+        assertEquals(expected.isNull(), actual.isNull(), what + ": " + expected + " vs " + actual);
+        if (!expected.isNull()) {
+            assertEquals(expected.asDouble(), actual.asDouble(), 1e-12, what);
+        }
+    }
+
+    @Test
+    @Order(4)
     void withTheJudgeGoneAnAnalysisThatNeedsItFailsWithAClearReasonAndOthersGoOn(@TempDir Path dir)
             throws Exception {
         long dataset = chatDataset(dir);

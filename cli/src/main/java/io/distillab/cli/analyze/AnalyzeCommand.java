@@ -14,6 +14,14 @@ import io.distillab.core.analysis.Population;
 import io.distillab.core.analysis.ProgressListener;
 import io.distillab.core.analysis.Scores;
 import io.distillab.core.importer.TrajectoryFormat;
+import io.distillab.core.judge.EdgeValidator;
+import io.distillab.core.judge.JudgeClient;
+import io.distillab.core.judge.JudgeProgress;
+import io.distillab.core.judge.RpsCalculator;
+import io.distillab.core.trajectory.Trajectory;
+import io.distillab.judging.offline.OfflineJudgeClient;
+import io.distillab.cli.server.JudgeServiceClient;
+import io.distillab.cli.server.ServerToken;
 import io.distillab.core.report.AnalysisJson;
 import io.distillab.core.report.HtmlReport;
 import io.distillab.core.tools.ToolClasses;
@@ -92,24 +100,30 @@ public final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "No progress lines on stderr.")
     boolean quiet;
 
-    @Option(names = "--rps", description = "Also compute RPS through judge-service (needs --server).")
+    @Option(names = "--rps", description = "Also compute RPS (SPEC section 5) with the judge (default: the offline judge, in-process).")
     boolean rps;
 
     @Option(names = "--edges", paramLabel = "candidate|validated",
-            description = "Dependency edges: candidate (SPEC rule, default) or validated by the judge (needs --server).")
+            description = "Dependency edges: candidate (SPEC rule, default) or validated by the judge.")
     String edges = "candidate";
 
-    @Option(names = "--judge", paramLabel = "NAME",
-            description = "The judge-service judge for --rps and --edges validated: offline or llm (default: the service's).")
+    @Option(names = "--judge", paramLabel = "offline|llm|URL",
+            description = {"The judge for --rps and --edges validated: offline (in-process, the default), a running",
+                "judge-service's URL (its default judge; --judge-name picks another), or with --server the name of",
+                "the judge metrics-service's judge-service should use (offline or llm)."})
     String judge;
+
+    @Option(names = "--judge-name", paramLabel = "NAME",
+            description = "With --judge URL: which of that judge-service's judges (offline or llm).")
+    String judgeName;
 
     @Option(names = "--server", paramLabel = "URL",
             description = "Run on metrics-service at URL: upload the files to a new dataset there, analyse there.")
     java.net.URI server;
 
     @Option(names = "--token", paramLabel = "TOKEN",
-            description = "API key or JWT for --server (default: $DISTILLAB_TOKEN; for a server on this machine, "
-                    + "its local admin key in ~/.distillab/metrics-service/admin-key).")
+            description = "API key or JWT for --server or --judge URL (default: $DISTILLAB_TOKEN; for a server on "
+                    + "this machine, its local admin key in ~/.distillab/<service>/admin-key).")
     String token;
 
     @Override
@@ -121,25 +135,58 @@ public final class AnalyzeCommand implements Callable<Integer> {
         if (!edges.equals("candidate") && !edges.equals("validated")) {
             throw new ParameterException(spec.commandLine(), "--edges must be candidate or validated, got '" + edges + "'");
         }
-        if ((rps || edges.equals("validated")) && server == null) {
-            throw new ParameterException(spec.commandLine(), (rps ? "--rps" : "--edges validated")
-                    + " needs a judge: run with --server URL (metrics-service asks judge-service)");
+        boolean judgeUrl = judge != null && (judge.startsWith("http://") || judge.startsWith("https://"));
+        if (server != null && (judgeUrl || judgeName != null)) {
+            throw new ParameterException(spec.commandLine(), "with --server, metrics-service asks its own judge-service: "
+                    + "give --judge offline|llm, not a URL or --judge-name");
+        }
+        if (server == null && judge != null && !judgeUrl && !judge.equals("offline")) {
+            throw new ParameterException(spec.commandLine(), "--judge " + judge + " runs in judge-service: give its URL "
+                    + "(--judge http://host:port --judge-name " + judge + ") or run with --server");
+        }
+        if (judgeName != null && !judgeUrl) {
+            throw new ParameterException(spec.commandLine(), "--judge-name needs --judge URL (a running judge-service)");
         }
         if (server != null) {
             ResultJson.Parsed remote = new RemoteAnalysis(server, token, quiet ? null : err()).run(new RemoteAnalysis.Request(
                     input.files, fmt, input.models, options, reference, splitTrials, toolClasses, direction,
                     families == null ? null : readFamilies(), rps, edges, judge));
-            rpsByPair = remote.rps();
+            rpsByPair.putAll(remote.rps());
             return emit(out, remote.result(), remote.directional(), remote.families(), remote.json());
         }
         List<PopulationLoader.Input> inputs = new ArrayList<>();
         for (int i = 0; i < input.files.size(); i++) {
             inputs.add(new PopulationLoader.Input(input.files.get(i), fmt, input.model(i)));
         }
-        UnaryOperator<io.distillab.core.trajectory.Trajectory> rename = splitTrials ? PopulationLoader::splitTrial
-                : UnaryOperator.identity();
-        PopulationLoader.Loaded loaded = PopulationLoader.load(inputs, classes, rename, quiet ? null : err());
-        Population population = loaded.population();
+        UnaryOperator<Trajectory> rename = splitTrials ? PopulationLoader::splitTrial : UnaryOperator.identity();
+        Population population = new Population();
+        JudgeClient judgeClient = rps || edges.equals("validated")
+                ? (judgeUrl ? new JudgeServiceClient(java.net.URI.create(judge),
+                        ServerToken.resolve(token, java.net.URI.create(judge), ServerToken.JUDGE).orElse(null)) : new OfflineJudgeClient()) : null;
+        RpsCalculator rpsCalculator = rps ? new RpsCalculator(judgeClient, judgeName) : null;
+        EdgeValidator validator = edges.equals("validated")
+                ? new EdgeValidator(judgeClient, judgeName, classes, population::add) : null;
+        PopulationLoader.load(inputs, t -> {
+            Trajectory r = rename.apply(t);
+            if (validator != null) {
+                synchronized (validator) {
+                    validator.add(r);
+                }
+            } else {
+                population.add(r, classes);
+            }
+            if (rpsCalculator != null) {
+                synchronized (rpsCalculator) {
+                    rpsCalculator.add(r);
+                }
+            }
+        }, population, quiet ? null : err());
+        if (validator != null) {
+            validator.flush();
+            if (!quiet) {
+                err().printf("validated edges: %d candidate values judged%n", validator.judged());
+            }
+        }
         if (population.size() == 0) {
             throw new ParameterException(spec.commandLine(), "no trajectories in " + input.files);
         }
@@ -169,8 +216,24 @@ public final class AnalyzeCommand implements Callable<Integer> {
                     direction.get(3));
         }
         Map<String, FamilyView.Row> fam = families == null ? null : FamilyView.of(result, readFamilies());
+        if (rpsCalculator != null) {
+            long r0 = System.nanoTime();
+            rpsWithIntervals = rpsCalculator.compute(result.models(), options.bootstrap(), options.seed(), JudgeProgress.NONE);
+            rpsWithIntervals.forEach((pair, v) -> {
+                if (v.value() != null) {
+                    rpsByPair.put(pair, v.value());
+                }
+            });
+            if (!quiet) {
+                err().printf("RPS of %d pairs in %.2f s (%s judge)%n", rpsWithIntervals.size(),
+                        (System.nanoTime() - r0) / 1e9, judgeUrl ? "judge-service at " + judge : "offline, in-process");
+            }
+        }
         return emit(out, result, dir, fam, null);
     }
+
+    /** RPS with its interval by pair, when computed in-process; written into the JSON. */
+    private Map<String, RpsCalculator.PairRps> rpsWithIntervals;
 
     /** Prints the table and views and writes the JSON and HTML; {@code serverJson} is written verbatim when set. */
     private Integer emit(PrintWriter out, AnalysisResult result, DirectionalTest.Result dir,
@@ -182,7 +245,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
         if (fam != null) {
             printFamilies(out, fam);
         }
-        AnalysisJson.Extras extras = new AnalysisJson.Extras(dir, fam);
+        AnalysisJson.Extras extras = new AnalysisJson.Extras(dir, fam, rpsWithIntervals);
         if (json != null) {
             if (serverJson != null) {
                 AtomicFiles.write(json, os -> os.write(serverJson.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
@@ -259,7 +322,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
     }
 
     /** RPS by pair ("a" + NUL + "b", a <= b) from the server's result, when it computed RPS. */
-    private Map<String, Double> rpsByPair = Map.of();
+    private final Map<String, Double> rpsByPair = new java.util.HashMap<>();
 
     private void printTable(PrintWriter out, AnalysisResult r) {
         boolean ci = r.options().bootstrap() > 0;

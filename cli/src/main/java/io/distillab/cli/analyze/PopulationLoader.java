@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.function.UnaryOperator;
 
 /**
@@ -38,21 +39,72 @@ public final class PopulationLoader {
      */
     public static Loaded load(List<Input> inputs, ToolClasses classes, UnaryOperator<Trajectory> rename,
                               PrintWriter log) throws Exception {
-        long t0 = System.nanoTime();
         Population population = new Population();
-        int threads = Math.max(1, Math.min(inputs.size(), Runtime.getRuntime().availableProcessors()));
-        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "import");
+        int cores = Runtime.getRuntime().availableProcessors();
+        if (inputs.size() >= cores) {
+            return load(inputs, t -> population.add(rename.apply(t), classes), population, log);
+        }
+        // Fewer files than cores (the bundled job is one file): each reader only parses, and the
+        // action graphs, the costlier half (candidate edges scan every earlier output and message),
+        // are built on the other cores. At most BUILDS_IN_FLIGHT per core wait, so the heap holds
+        // a few chats at a time, not the file.
+        ExecutorService builders = daemonPool(cores, "graphs");
+        Semaphore inFlight = new Semaphore(BUILDS_IN_FLIGHT * cores);
+        List<Future<?>> builds = java.util.Collections.synchronizedList(new ArrayList<>());
+        long t0 = System.nanoTime();
+        try {
+            Loaded loaded = load(inputs, t -> {
+                inFlight.acquireUninterruptibly();
+                builds.add(builders.submit(() -> {
+                    try {
+                        population.add(rename.apply(t), classes);
+                    } finally {
+                        inFlight.release();
+                    }
+                }));
+            }, population, log);
+            for (Future<?> f : builds) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof Exception ex) {
+                        throw ex;
+                    }
+                    throw e;
+                }
+            }
+            return new Loaded(population, loaded.reports(), loaded.bytes(), (System.nanoTime() - t0) / 1e9);
+        } finally {
+            builders.shutdownNow();
+        }
+    }
+
+    /** Trajectories parsed but not yet reduced to graphs, per core. */
+    private static final int BUILDS_IN_FLIGHT = 16;
+
+    private static ExecutorService daemonPool(int threads, String name) {
+        return Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, name);
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /**
+     * Imports the files, giving each trajectory to {@code sink} (called from several threads at once),
+     * and reports {@code population}, which the sink fills.
+     */
+    public static Loaded load(List<Input> inputs, java.util.function.Consumer<Trajectory> sink, Population population,
+                              PrintWriter log) throws Exception {
+        long t0 = System.nanoTime();
+        int threads = Math.max(1, Math.min(inputs.size(), Runtime.getRuntime().availableProcessors()));
+        ExecutorService pool = daemonPool(threads, "import");
         try {
             List<Future<ImportReport>> futures = new ArrayList<>();
             for (Input in : inputs) {
                 futures.add(pool.submit(() -> {
                     long s = System.nanoTime();
-                    ImportReport r = TrajectoryImporter.importPath(in.path(), in.format(), in.model(),
-                            t -> population.add(rename.apply(t), classes));
+                    ImportReport r = TrajectoryImporter.importPath(in.path(), in.format(), in.model(), sink);
                     if (log != null) {
                         double sec = (System.nanoTime() - s) / 1e9;
                         synchronized (log) {

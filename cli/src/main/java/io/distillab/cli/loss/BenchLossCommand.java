@@ -70,7 +70,7 @@ public final class BenchLossCommand implements Callable<Integer> {
     String spans;
 
     @Option(names = "--kernel", split = ",", defaultValue = "auto",
-            description = "CUDA kernels to time: auto, streaming, cached, c1, c2, c4, c8, c16 (default: ${DEFAULT-VALUE}).")
+            description = "CUDA kernels to time: auto, streaming, s4o3, s8o3, s8o4 (default: ${DEFAULT-VALUE}).")
     String[] kernels;
 
     @Option(names = "--check", description = "Compare with the CPU (poisoned outputs, rtol 1e-5) before timing.")

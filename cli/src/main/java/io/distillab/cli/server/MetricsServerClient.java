@@ -4,15 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -26,18 +22,15 @@ public final class MetricsServerClient {
     static final ObjectMapper JSON = new ObjectMapper();
 
     private final URI base;
-    private final HttpClient http;
-    private final String token;
+    private final ServiceHttp http;
 
     /**
      * @param server the service's base URL, e.g. {@code http://localhost:8080}
      * @param token  an API key or JWT sent as {@code Authorization: Bearer}; null sends none
      */
     public MetricsServerClient(URI server, String token) {
-        String s = server.toString();
-        this.base = URI.create(s.endsWith("/") ? s : s + "/");
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-        this.token = token;
+        this.http = new ServiceHttp(ServerToken.METRICS, server, token);
+        this.base = http.base();
     }
 
     /** With the token {@link ServerToken} finds ({@code DISTILLAB_TOKEN} or the local admin key). */
@@ -105,40 +98,14 @@ public final class MetricsServerClient {
     }
 
     private HttpRequest.Builder request(String path) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path));
-        return token == null ? b : b.header("Authorization", "Bearer " + token);
+        return http.request(path);
     }
 
     private JsonNode send(HttpRequest r) throws IOException, InterruptedException {
-        return JSON.readTree(sendForText(r));
+        return http.json(r);
     }
 
     private String sendForText(HttpRequest r) throws IOException, InterruptedException {
-        HttpResponse<String> response;
-        try {
-            response = http.send(r, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        } catch (ConnectException e) {
-            throw new ServerException(0, "cannot reach metrics-service at " + base + ": connection refused");
-        }
-        if (response.statusCode() >= 400) {
-            String detail = response.body();
-            try {
-                JsonNode p = JSON.readTree(detail);
-                if (p != null && p.hasNonNull("detail")) {
-                    detail = p.get("detail").asText();
-                }
-            } catch (IOException notJson) {
-                // keep the body as it is
-            }
-            if (response.statusCode() == 401) {
-                detail = token == null
-                        ? "no credentials: pass --token, set " + ServerToken.ENV + ", or for a service on this machine "
-                                + "let it write its local admin key (" + ServerToken.SERVICE + "/admin-key)"
-                        : "the token was refused (unknown, expired or from another issuer)";
-            }
-            throw new ServerException(response.statusCode(), "metrics-service at " + base + " answered "
-                    + response.statusCode() + ": " + detail);
-        }
-        return response.body();
+        return http.text(r);
     }
 }

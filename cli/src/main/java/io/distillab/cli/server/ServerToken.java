@@ -11,25 +11,36 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The credential the CLI sends to metrics-service ({@code Authorization: Bearer ...}): the
+ * The credential the CLI sends to a service ({@code Authorization: Bearer ...}): the
  * {@code --token} option, else {@code DISTILLAB_TOKEN}, else, for a service on this machine, the
- * local admin key the service wrote at its first start
- * ({@code $DISTILLAB_HOME/metrics-service/admin-key}, {@code DISTILLAB_HOME} defaulting to
- * {@code ~/.distillab}). An API key ({@code dlk_...}) or a JWT, the service tells them apart.
+ * local admin key the service wrote at its first start ({@code $DISTILLAB_HOME/<service>/admin-key},
+ * {@code DISTILLAB_HOME} defaulting to {@code ~/.distillab}). An API key ({@code dlk_...}) or a JWT, the service tells them apart.
  */
 public final class ServerToken {
     public static final String ENV = "DISTILLAB_TOKEN";
-    static final String SERVICE = "metrics-service";
+    public static final String METRICS = "metrics-service";
+    public static final String TRAINER = "trainer-service";
+    public static final String JUDGE = "judge-service";
 
     private ServerToken() {
     }
 
-    /** With the process's environment and home. */
+    /** For metrics-service, with the process's environment and home. */
     public static Optional<String> resolve(String option, URI server) {
-        return resolve(option, System.getenv(), Path.of(System.getProperty("user.home")), server);
+        return resolve(option, server, METRICS);
+    }
+
+    /** For {@code service} (its local admin key's folder name), with the process's environment and home. */
+    public static Optional<String> resolve(String option, URI server, String service) {
+        return resolve(option, System.getenv(), Path.of(System.getProperty("user.home")), server, service);
     }
 
     static Optional<String> resolve(String option, Map<String, String> env, Path userHome, URI server) {
+        return resolve(option, env, userHome, server, METRICS);
+    }
+
+    static Optional<String> resolve(String option, Map<String, String> env, Path userHome, URI server,
+            String service) {
         if (option != null && !option.isBlank()) {
             return Optional.of(option.trim());
         }
@@ -42,7 +53,7 @@ public final class ServerToken {
         }
         String home = env.get("DISTILLAB_HOME");
         Path file = (home == null || home.isBlank() ? userHome.resolve(".distillab") : Path.of(home))
-                .resolve(SERVICE).resolve("admin-key");
+                .resolve(service).resolve("admin-key");
         if (!Files.isReadable(file)) {
             return Optional.empty();
         }

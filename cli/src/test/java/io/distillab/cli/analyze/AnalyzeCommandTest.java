@@ -47,7 +47,12 @@ class AnalyzeCommandTest {
         assertEquals(3, f.get("f_dep").size());
         String page = Files.readString(html);
         assertTrue(page.contains("id=\"heatmap-ags\""));
-        assertTrue(page.contains("data-models=\"gpt-4o/trial-0|gpt-4o/trial-1|gpt-4o/trial-2|gpt-4o/trial-3\""));
+        // models in the order of average-linkage clustering on 1 - AGS (AGS as pinned in core's
+        // IndependentReferenceTest): trial-1/trial-3 join first (0.180), trial-0 joins them at
+        // (0.202 + 0.202)/2 = 0.202 before trial-2 (0.212 from them, 0.224 from trial-0), and the
+        // cluster listed first keeps the left: 0, then 1 and 3, then 2
+        assertTrue(page.contains("data-models=\"gpt-4o/trial-0|gpt-4o/trial-1|gpt-4o/trial-3|gpt-4o/trial-2\""));
+        assertEquals(3, count(page, "class=\"merge\""), "a dendrogram of 4 models has 3 merges");
         assertEquals(16, count(page, "class=\"cell\" x=") / 5, "4×4 cells in each of 5 heatmaps");
     }
 
@@ -113,10 +118,10 @@ class AnalyzeCommandTest {
         assertEquals(ExitCodes.BAD_INPUT, format.code());
         assertTrue(format.err().contains("unknown format 'csv'"), format.err());
 
-        CliRun rps = run("analyze", TAU, "--rps");
-        assertEquals(ExitCodes.BAD_INPUT, rps.code());
-        assertEquals(List.of("distillab: error: --rps needs a judge: run with --server URL (metrics-service asks "
-                + "judge-service) (see 'distillab analyze --help')"), rps.err().lines().toList());
+        CliRun judgeName = run("analyze", TAU, "--rps", "--judge-name", "llm");
+        assertEquals(ExitCodes.BAD_INPUT, judgeName.code());
+        assertEquals(List.of("distillab: error: --judge-name needs --judge URL (a running judge-service) "
+                + "(see 'distillab analyze --help')"), judgeName.err().lines().toList());
 
         CliRun edges = run("analyze", TAU, "--edges", "guessed");
         assertEquals(ExitCodes.BAD_INPUT, edges.code());

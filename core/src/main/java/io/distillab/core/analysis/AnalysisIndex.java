@@ -137,7 +137,7 @@ final class AnalysisIndex {
         /** Global task indices of T(A,B), ascending. */
         final int[] tasks;
         final double[] nodeMean;   // per task: mean agreement, NaN when no pair
-        final double[] gedSum;     // per task: sum of GED similarities over pairs
+        final double[] gedMean;    // per task: mean GED similarity over the same pairs as nodeMean
         final int[] pairs;         // per task: trajectory pairs
         boolean gedExact = true;
 
@@ -146,7 +146,7 @@ final class AnalysisIndex {
             this.b = b;
             this.tasks = tasks;
             this.nodeMean = new double[tasks.length];
-            this.gedSum = options.ged() ? new double[tasks.length] : null;
+            this.gedMean = options.ged() ? new double[tasks.length] : null;
             this.pairs = new int[tasks.length];
             for (int k = 0; k < tasks.length; k++) {
                 Group ga = groups[a][tasks[k]];
@@ -158,7 +158,7 @@ final class AnalysisIndex {
                     // for A = B, pairs x != y; agreement and GED are symmetric, so unordered pairs suffice
                     for (int y = a == b ? x + 1 : 0; y < gb.members.length; y++) {
                         sum += Similarity.jaccard(ga.optional[x], gb.optional[y], options.emptyAgreement());
-                        if (gedSum != null) {
+                        if (gedMean != null) {
                             ged += gedSimilarity(ga.members[x], gb.members[y]);
                         }
                         n++;
@@ -166,8 +166,8 @@ final class AnalysisIndex {
                 }
                 pairs[k] = n;
                 nodeMean[k] = n == 0 ? Double.NaN : sum / n;
-                if (gedSum != null) {
-                    gedSum[k] = ged;
+                if (gedMean != null) {
+                    gedMean[k] = n == 0 ? Double.NaN : ged / n;
                 }
             }
         }
@@ -192,12 +192,15 @@ final class AnalysisIndex {
             return r.similarity();
         }
 
-        /** Scores with each task k of {@link #tasks} counted {@code weight[k]} times (all 1: the point estimate). */
+        /**
+         * Scores with each task k of {@link #tasks} counted {@code weight[k]} times (all 1: the point estimate).
+         * S_node and GED are both the mean over contributing tasks of the per-task mean over pairs (SPEC
+         * section 3), so a task weighs the same whatever its trial counts.
+         */
         Scores scores(int[] weight) {
             double nodeSum = 0;
             long nodeTasks = 0;
             double gedTotal = 0;
-            long gedPairs = 0;
             FeatureCounts.Accumulator fa = new FeatureCounts.Accumulator();
             FeatureCounts.Accumulator fb = new FeatureCounts.Accumulator();
             for (int k = 0; k < tasks.length; k++) {
@@ -208,9 +211,8 @@ final class AnalysisIndex {
                 if (pairs[k] > 0) {
                     nodeSum += w * nodeMean[k];
                     nodeTasks += w;
-                    if (gedSum != null) {
-                        gedTotal += w * gedSum[k];
-                        gedPairs += (long) w * pairs[k];
+                    if (gedMean != null) {
+                        gedTotal += w * gedMean[k];
                     }
                 }
                 fa.add(groups[a][tasks[k]].counts, w);
@@ -223,7 +225,7 @@ final class AnalysisIndex {
             Double sNode = nodeTasks == 0 ? null : nodeSum / nodeTasks;
             Double ags = sNode == null ? null
                     : options.wNode() * sNode + options.wSeq() * sSeq + options.wDep() * sDep;
-            Double ged = gedSum == null || gedPairs == 0 ? null : gedTotal / gedPairs;
+            Double ged = gedMean == null || nodeTasks == 0 ? null : gedTotal / nodeTasks;
             return new Scores(ags, sNode, sSeq, sDep, ged);
         }
 

@@ -7,18 +7,18 @@ import java.util.SplittableRandom;
  * Percentile bootstrap over tasks (SPEC section 4): each resample draws as many tasks as there are,
  * with replacement, as a multiplicity per task; statistics are recomputed with those weights.
  */
-final class Bootstrap {
+public final class Bootstrap {
     private final SplittableRandom random;
     private final int tasks;
 
     /** A fresh stream per seed, so a pair's interval depends on nothing but its own tasks and the seed. */
-    Bootstrap(int tasks, long seed) {
+    public Bootstrap(int tasks, long seed) {
         this.random = new SplittableRandom(seed);
         this.tasks = tasks;
     }
 
     /** The next resample: how many times each of the tasks was drawn. */
-    int[] next() {
+    public int[] next() {
         int[] w = new int[tasks];
         for (int i = 0; i < tasks; i++) {
             w[random.nextInt(tasks)]++;
@@ -30,7 +30,7 @@ final class Bootstrap {
      * The central 95% percentile interval of the first {@code n} values, with linear interpolation
      * between order statistics (numpy's default); null when there are none.
      */
-    static double[] interval95(double[] values, int n) {
+    public static double[] interval95(double[] values, int n) {
         if (n == 0) {
             return null;
         }

@@ -32,7 +32,7 @@ final class ChatJsonlImporter {
         return count;
     }
 
-    /** One chat record ({@code {model, task, trial, reward, messages[, gold_actions]}}). */
+    /** One chat record ({@code {model, task, trial, reward, messages[, gold_actions][, tools]}}). */
     static Trajectory record(JsonNode rec, RecordContext ctx, String modelOverride) {
         ctx.requiredObject(rec, "(record)");
         String model = modelOverride;
@@ -51,6 +51,17 @@ final class ChatJsonlImporter {
         ChatMessages.read(messages, "messages", ctx, b);
         return b.build(model, task, trial, reward,
                 TauBenchImporter.goldTools(rec.path("gold_actions"), "gold_actions", ctx),
-                TranscriptBuilder.GENERIC);
+                TranscriptBuilder.GENERIC, tools(rec.get("tools"), ctx));
+    }
+
+    /** The record's {@code tools}, in OpenAI's form as the chat completions API takes them, or null. */
+    private static JsonNode tools(JsonNode tools, RecordContext ctx) {
+        if (tools == null || tools.isNull()) {
+            return null;
+        }
+        if (!tools.isArray()) {
+            throw ctx.error("tools", "expected an array of tool schemas, found " + RecordContext.describe(tools));
+        }
+        return tools;
     }
 }

@@ -58,6 +58,9 @@ final class ChatMessages {
             for (int i = 0; i < toolCalls.size(); i++) {
                 String cat = at + ".tool_calls[" + i + "]";
                 JsonNode c = ctx.requiredObject(toolCalls.get(i), cat);
+                if ("user".equals(c.path("requestor").asText(null))) {
+                    continue; // tau2: the simulated user's own call
+                }
                 String id = c.hasNonNull("id") ? c.get("id").asText() : null;
                 JsonNode fn = c.get("function");
                 if (fn != null && !fn.isNull()) {

@@ -10,10 +10,13 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * tau2-bench results: an object whose {@code simulations[]} hold {@code task_id, trial, messages,
- * reward_info.reward}. The agent's model comes from {@code info.agent_info.llm} when the file has it;
- * gold tool names from {@code tasks[].evaluation_criteria.actions}, which tau2 writes before the
- * simulations (a file that puts them after is read without gold).
+ * tau2-bench results, in either of the two shapes public tau2 files come in (SPEC section 1): an
+ * object whose {@code simulations[]} hold {@code task_id, trial, messages, reward_info.reward}, or a
+ * bare JSON list of such simulations. In the object the agent's model comes from
+ * {@code info.agent_info.llm} when the file has it, gold tool names from
+ * {@code tasks[].evaluation_criteria.actions}, which tau2 writes before the simulations (a file that
+ * puts them after is read without gold). A bare list has neither: the model comes from the file
+ * name, and there is no gold. A simulation whose {@code trial} is null is trial 0.
  */
 final class Tau2Importer {
     private Tau2Importer() {
@@ -21,9 +24,13 @@ final class Tau2Importer {
 
     static int read(JsonParser p, String file, String modelOverride, String modelFromName,
                     RecordSink sink) throws IOException {
-        if (p.nextToken() != JsonToken.START_OBJECT) {
-            throw new ImportException(file, null, null,
-                    "not a tau2-bench results file: expected a JSON object with 'simulations'");
+        JsonToken first = p.nextToken();
+        if (first == JsonToken.START_ARRAY) {
+            return readSimulations(p, file, modelOverride != null ? modelOverride : modelFromName, Map.of(), sink);
+        }
+        if (first != JsonToken.START_OBJECT) {
+            throw new ImportException(file, null, null, "not a tau2-bench results file: expected a JSON object"
+                    + " with 'simulations' or a JSON list of simulations");
         }
         String model = modelOverride;
         Map<String, Set<String>> gold = new HashMap<>();
@@ -44,22 +51,28 @@ final class Tau2Importer {
                     if (p.currentToken() != JsonToken.START_ARRAY) {
                         throw new ImportException(file, null, "simulations", "expected an array");
                     }
-                    String m = model != null ? model : modelFromName;
-                    count = 0;
-                    while (p.nextToken() == JsonToken.START_OBJECT) {
-                        JsonNode sim = p.readValueAsTree();
-                        sink.accept(simulation(sim, new RecordContext(file, "simulation " + count), m, gold), sim);
-                        count++;
-                    }
-                    if (p.currentToken() != JsonToken.END_ARRAY) {
-                        throw new ImportException(file, "simulation " + count, null, "expected a JSON object");
-                    }
+                    count = readSimulations(p, file, model != null ? model : modelFromName, gold, sink);
                 }
                 default -> p.skipChildren();
             }
         }
         if (count < 0) {
             throw new ImportException(file, null, "simulations", "missing");
+        }
+        return count;
+    }
+
+    /** Reads the simulations of a list whose START_ARRAY is the current token, to its END_ARRAY. */
+    private static int readSimulations(JsonParser p, String file, String model, Map<String, Set<String>> gold,
+                                       RecordSink sink) throws IOException {
+        int count = 0;
+        while (p.nextToken() == JsonToken.START_OBJECT) {
+            JsonNode sim = p.readValueAsTree();
+            sink.accept(simulation(sim, new RecordContext(file, "simulation " + count), model, gold), sim);
+            count++;
+        }
+        if (p.currentToken() != JsonToken.END_ARRAY) {
+            throw new ImportException(file, "simulation " + count, null, "expected a JSON object");
         }
         return count;
     }
@@ -81,7 +94,7 @@ final class Tau2Importer {
 
     static Trajectory simulation(JsonNode sim, RecordContext ctx, String model, Map<String, Set<String>> gold) {
         String task = ctx.requiredId(sim, "task_id", "task_id");
-        int trial = ctx.requiredInt(sim, "trial", "trial");
+        int trial = sim.has("trial") && sim.get("trial").isNull() ? 0 : ctx.requiredInt(sim, "trial", "trial");
         JsonNode rewardInfo = ctx.requiredObject(ctx.required(sim, "reward_info", "reward_info"), "reward_info");
         double reward = ctx.requiredNumber(rewardInfo, "reward", "reward_info.reward");
         JsonNode messages = ctx.requiredArray(sim, "messages", "messages");

@@ -62,6 +62,29 @@ final class ToolBenchImporter {
                 && ag.path("valid_data").asBoolean(false) && ag.path("valid_data").isBoolean();
         TranscriptBuilder b = new TranscriptBuilder(ctx);
         ChatMessages.read(messages, path, ctx, b);
-        return b.build(model, query.textValue(), 0, answered ? 1.0 : 0.0, null, ERROR_RULE);
+        return b.build(model, query.textValue(), 0, answered ? 1.0 : 0.0, null, ERROR_RULE,
+                toolSchemas(ag.get("function"), ctx));
+    }
+
+    /**
+     * ToolBench lists the functions the search could call as bare schemas
+     * ({@code {name, description, parameters}}); wrapped in OpenAI's {@code {"type": "function",
+     * "function": ...}} form they are what a chat template's {@code tools} expects.
+     */
+    static JsonNode toolSchemas(JsonNode functions, RecordContext ctx) {
+        if (functions == null || functions.isNull()) {
+            return null;
+        }
+        if (!functions.isArray()) {
+            throw ctx.error("answer_generation.function", "expected an array of function schemas, found "
+                    + RecordContext.describe(functions));
+        }
+        com.fasterxml.jackson.databind.node.ArrayNode tools = Json.MAPPER.createArrayNode();
+        for (JsonNode f : functions) {
+            com.fasterxml.jackson.databind.node.ObjectNode t = tools.addObject();
+            t.put("type", "function");
+            t.set("function", f);
+        }
+        return tools;
     }
 }

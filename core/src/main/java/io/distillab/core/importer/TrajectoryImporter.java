@@ -3,6 +3,7 @@ package io.distillab.core.importer;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.distillab.core.trajectory.Trajectory;
 import java.io.BufferedInputStream;
@@ -93,7 +94,7 @@ public final class TrajectoryImporter {
                 }
                 case TAU2 -> {
                     try (JsonParser p = Json.MAPPER.createParser(in)) {
-                        Tau2Importer.read(p, name, modelOverride, ModelNames.stem(fileName), counting);
+                        Tau2Importer.read(p, name, modelOverride, ModelNames.fromTauBenchFile(fileName), counting);
                     }
                 }
                 case TOOLBENCH -> {
@@ -175,14 +176,12 @@ public final class TrajectoryImporter {
         String s = new String(head, 0, n, StandardCharsets.UTF_8);
         String t = s.stripLeading();
         if (t.startsWith("[")) {
-            return TrajectoryFormat.TAU_BENCH;
+            return listFormat(path);
         }
         if (t.startsWith("{")) {
-            if (s.contains("\"answer_generation\"")) {
-                return TrajectoryFormat.TOOLBENCH;
-            }
-            if (s.contains("\"simulations\"") || s.contains("\"agent_info\"") || s.contains("\"tasks\"")) {
-                return TrajectoryFormat.TAU2;
+            TrajectoryFormat byFields = objectFormat(path);
+            if (byFields != null) {
+                return byFields;
             }
             if (t.indexOf('\n') > 0 && s.contains("\"messages\"")) {
                 return TrajectoryFormat.CHAT_JSONL;
@@ -191,6 +190,72 @@ public final class TrajectoryImporter {
         }
         throw new ImportException(path.toString(), null, null,
                 "cannot tell the format (not a JSON list, object or JSONL); pass --format");
+    }
+
+    /**
+     * A file that starts with an object: ToolBench's answer file ({@code answer_generation}, or its
+     * search {@code tree} and {@code win}, which come first and can fill megabytes), tau2's results
+     * object ({@code simulations}, {@code tasks}) or the first line of chat JSONL
+     * ({@code messages}), told apart by the first object's own field names, read as a stream that
+     * skips their values. Null when the fields say none of these.
+     */
+    private static TrajectoryFormat objectFormat(Path path) {
+        try (JsonParser p = Json.MAPPER.createParser(Files.newInputStream(path))) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            boolean messages = false;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                switch (p.currentName()) {
+                    case "answer_generation", "tree", "win" -> {
+                        return TrajectoryFormat.TOOLBENCH;
+                    }
+                    case "simulations", "tasks" -> {
+                        return TrajectoryFormat.TAU2;
+                    }
+                    case "messages" -> messages = true;
+                    default -> { }
+                }
+                p.nextToken();
+                p.skipChildren();
+            }
+            return messages ? TrajectoryFormat.CHAT_JSONL : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /**
+     * A JSON list is tau-bench's records ({@code traj}) or tau2's bare list of simulations
+     * ({@code messages}): told apart by the first record's own field names, read as a stream that
+     * skips their values, so however long that record is only it is read. A list that says neither
+     * is left to the tau-bench importer, whose error names what is missing.
+     */
+    private static TrajectoryFormat listFormat(Path path) {
+        try (JsonParser p = Json.MAPPER.createParser(Files.newInputStream(path))) {
+            if (p.nextToken() != JsonToken.START_ARRAY || p.nextToken() != JsonToken.START_OBJECT) {
+                return TrajectoryFormat.TAU_BENCH;
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                switch (p.currentName()) {
+                    case "traj" -> {
+                        return TrajectoryFormat.TAU_BENCH;
+                    }
+                    case "messages" -> {
+                        return TrajectoryFormat.TAU2;
+                    }
+                    default -> {
+                        p.nextToken();
+                        p.skipChildren();
+                    }
+                }
+            }
+            return TrajectoryFormat.TAU_BENCH;
+        } catch (JsonProcessingException e) {
+            return TrajectoryFormat.TAU_BENCH; // the importer reports where the JSON breaks
+        } catch (IOException e) {
+            throw new ImportException(path.toString(), null, null, "cannot read: " + e.getMessage(), e);
+        }
     }
 
     /** Counts bytes read, for the import report and throughput figures. */

@@ -13,13 +13,11 @@ import java.util.Set;
 
 /**
  * Collects one record's chat turns in order and, at the end, pairs every tool call with its output
- * as SPEC section 1 says: the tool message matched by id, else the next tool message.
- *
- * <p>Pairing is done in two passes so that a call whose id has no answer cannot steal the output of
- * a later call that does: first every call takes the first unclaimed tool message after it with its
- * id (tau-bench reuses ids within a trajectory, so "after it" matters); then each call still without
- * output takes the next unclaimed tool message after it that carries no id, or an id no call has.
- * A tool message left unclaimed is a tool message with no call, which is bad input.
+ * exactly as SPEC section 1's "Pairing" says, in its two passes: first every call, in order, takes
+ * the first not yet taken tool message after it with its id (tau-bench reuses ids within a
+ * trajectory, so "not yet taken" matters); then each call still without output takes the first not
+ * yet taken tool message after it whose id is absent or names no call. A tool message left over is
+ * bad input. (The two passes keep a call whose id has no answer from stealing a later call's.)
  */
 final class TranscriptBuilder {
     /** How a format decides whether a call failed, given its output (and the tool message's own flag). */
@@ -65,6 +63,12 @@ final class TranscriptBuilder {
     }
 
     Trajectory build(String model, String task, int trial, double reward, Set<String> gold, ErrorRule errorRule) {
+        return build(model, task, trial, reward, gold, errorRule, null);
+    }
+
+    /** @param tools the tool schemas in OpenAI form, or null when the record has none */
+    Trajectory build(String model, String task, int trial, double reward, Set<String> gold, ErrorRule errorRule,
+                     JsonNode tools) {
         int n = calls.size();
         int[] outputOf = new int[n];
         java.util.Arrays.fill(outputOf, -1);
@@ -107,8 +111,9 @@ final class TranscriptBuilder {
         for (int t = 0; t < toolTurns.size(); t++) {
             if (!claimed[t]) {
                 ToolTurn tt = toolTurns.get(t);
-                throw ctx.error(tt.where(), tt.id() == null
-                        ? "tool message with no call before it"
+                throw ctx.error(tt.where(), tt.id() == null ? "tool message with no call before it"
+                        : callIds.contains(tt.id())
+                        ? "tool message with no call (every call with id '" + tt.id() + "' before it has its output)"
                         : "tool message with no call (id '" + tt.id() + "' answers no earlier call)");
             }
         }
@@ -132,6 +137,6 @@ final class TranscriptBuilder {
             messages.add(new Message(roles.get(m), texts.get(m), callsByMessage.get(m)));
         }
         return new Trajectory(model, task, trial, reward, messages, built, gold,
-                ctx.file() + (ctx.record() == null ? "" : " " + ctx.record()));
+                ctx.file() + (ctx.record() == null ? "" : " " + ctx.record()), tools);
     }
 }

@@ -7,6 +7,7 @@ import io.distillab.core.analysis.AnalysisResult;
 import io.distillab.core.analysis.DirectionalTest;
 import io.distillab.core.analysis.FamilyView;
 import io.distillab.core.analysis.Scores;
+import io.distillab.core.judge.RpsCalculator;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -26,9 +27,18 @@ public final class AnalysisJson {
     private AnalysisJson() {
     }
 
-    /** Views beyond the matrix; either may be null. */
-    public record Extras(DirectionalTest.Result directional, Map<String, FamilyView.Row> families) {
-        public static final Extras NONE = new Extras(null, null);
+    /**
+     * Views beyond the matrix; any may be null. {@code rps}, by pair key {@link RpsCalculator#key}:
+     * when set, every pair gets an {@code "rps"} member (null where no stage was shared) and, when
+     * its interval was computed, {@code ci.rps}.
+     */
+    public record Extras(DirectionalTest.Result directional, Map<String, FamilyView.Row> families,
+                         Map<String, RpsCalculator.PairRps> rps) {
+        public static final Extras NONE = new Extras(null, null, null);
+
+        public Extras(DirectionalTest.Result directional, Map<String, FamilyView.Row> families) {
+            this(directional, families, null);
+        }
     }
 
     public static String toJson(AnalysisResult r) {
@@ -52,7 +62,8 @@ public final class AnalysisJson {
             g.writeEndArray();
             g.writeArrayFieldStart("pairs");
             for (AnalysisResult.PairResult p : r.pairs()) {
-                writePair(g, p);
+                writePair(g, p, extras.rps() == null ? null
+                        : extras.rps().getOrDefault(RpsCalculator.key(p.a(), p.b()), new RpsCalculator.PairRps(null, null)));
             }
             g.writeEndArray();
             g.writeObjectFieldStart("features");
@@ -84,7 +95,8 @@ public final class AnalysisJson {
         }
     }
 
-    private static void writePair(JsonGenerator g, AnalysisResult.PairResult p) throws IOException {
+    private static void writePair(JsonGenerator g, AnalysisResult.PairResult p, RpsCalculator.PairRps rps)
+            throws IOException {
         Scores s = p.scores();
         g.writeStartObject();
         g.writeStringField("a", p.a());
@@ -100,12 +112,18 @@ public final class AnalysisJson {
         } else {
             g.writeBooleanField("ged_exact", p.gedExact());
         }
+        if (rps != null) {
+            writeNumber(g, "rps", rps.value());
+        }
         if (p.ci() == null) {
             g.writeNullField("ci");
         } else {
             g.writeObjectFieldStart("ci");
             for (Map.Entry<String, double[]> e : p.ci().entrySet()) {
                 writeArray(g, e.getKey(), e.getValue());
+            }
+            if (rps != null && rps.ci() != null) {
+                writeArray(g, "rps", rps.ci());
             }
             g.writeEndObject();
         }

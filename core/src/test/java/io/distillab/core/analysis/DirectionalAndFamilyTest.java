@@ -4,6 +4,7 @@ import static io.distillab.core.TrajectoryBuilder.tools;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.distillab.core.tools.ToolClasses;
 import java.util.Map;
@@ -53,6 +54,42 @@ class DirectionalAndFamilyTest {
     void noDirectionWhenTheStudentMovesTowardTheControl() {
         DirectionalTest.Result r = DirectionalTest.run(toy(), AnalysisOptions.defaults(), "S1", "S0", "T", "C");
         assertEquals(DirectionalTest.NOT_SHOWN, r.byMetric().get("ags").verdict());
+    }
+
+    /**
+     * A student that moves toward the teacher on k of 20 tasks and toward the control on the others.
+     * Every run succeeds and calls "get" (mandatory); T adds "verify", C adds "browse", S0 nothing, S1
+     * "verify" on tasks 0..k-1 and "browse" on the rest. S_node(S1,T) = k/20, S_node(S1,C) = (20-k)/20,
+     * S_node(S0,·) = 0, S_seq = S_dep = 1 everywhere, so dT - dC = (k - (20 - k))/20/3 = (2k - 20)/60:
+     * the mean of 20 per-task values of ±1/3. With k = 12 the point is positive (4/60) but a resample's
+     * mean has a standard deviation of about sqrt(1 - 0.2²)/sqrt(20)/3 ≈ 0.073, so the interval reaches
+     * below 0: "not shown". With k = 18 the point is 16/60 and the interval lies far above 0: "toward T".
+     * The verdict flips with the data, not with the point estimate's sign alone.
+     */
+    @Test
+    void theVerdictFlipsWhenTheShareOfTasksTowardTheTeacherGrows() {
+        for (int k : new int[] {12, 18}) {
+            Population p = new Population();
+            for (int t = 0; t < 20; t++) {
+                p.add(tools("T", "t" + t, 0, 1, "get", "verify"), ToolClasses.defaults());
+                p.add(tools("C", "t" + t, 0, 1, "get", "browse"), ToolClasses.defaults());
+                p.add(tools("S0", "t" + t, 0, 1, "get"), ToolClasses.defaults());
+                p.add(tools("S1", "t" + t, 0, 1, "get", t < k ? "verify" : "browse"), ToolClasses.defaults());
+            }
+            DirectionalTest.Direction ags = DirectionalTest.run(p, AnalysisOptions.defaults(), "S0", "S1", "T", "C")
+                    .byMetric().get("ags");
+            assertEquals(k / 20.0 / 3, ags.dT(), 1e-12);
+            assertEquals((20 - k) / 20.0 / 3, ags.dC(), 1e-12);
+            assertEquals((2 * k - 20) / 60.0, ags.difference(), 1e-12);
+            assertTrue(ags.ci()[0] <= ags.difference() && ags.difference() <= ags.ci()[1], "k = " + k);
+            if (k == 12) {
+                assertTrue(ags.ci()[0] < 0, "k = 12: the interval reaches below 0: " + ags.ci()[0]);
+                assertEquals(DirectionalTest.NOT_SHOWN, ags.verdict());
+            } else {
+                assertTrue(ags.ci()[0] > 0.1, "k = 18: far above 0: " + ags.ci()[0]);
+                assertEquals(DirectionalTest.TOWARD_TEACHER, ags.verdict());
+            }
+        }
     }
 
     @Test

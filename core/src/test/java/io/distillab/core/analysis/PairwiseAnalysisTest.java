@@ -144,14 +144,15 @@ class PairwiseAnalysisTest {
     @Test
     void gedAveragesOverTheSamePairsAsSNode() {
         // t1: A0 [a,b] vs B0 [a,c] → 5/6 ; A0 vs B1 [a,b] → 1 ; t2: A0 [a] vs B0 [a] → 1
-        // flat mean over the three trajectory pairs: (5/6 + 1 + 1)/3
+        // aggregated as S_node (SPEC section 3): per task t1 (5/6 + 1)/2 = 11/12, t2 1; mean over tasks
+        // (11/12 + 1)/2 = 23/24. (The flat mean over the three pairs, (5/6 + 2)/3 = 17/18, is not it.)
         Population p = new Population();
         for (Trajectory t : List.of(tools("A", "t1", 0, 0, "a", "b"), tools("B", "t1", 0, 0, "a", "c"),
                 tools("B", "t1", 1, 0, "a", "b"), tools("A", "t2", 0, 0, "a"), tools("B", "t2", 0, 0, "a"))) {
             p.add(t, ToolClasses.defaults());
         }
         AnalysisResult r = PairwiseAnalysis.run(p, AnalysisOptions.defaults().withGed(true));
-        assertEquals((5.0 / 6 + 1 + 1) / 3, r.pair("A", "B").scores().ged(), 1e-12);
+        assertEquals(23.0 / 24, r.pair("A", "B").scores().ged(), 1e-12);
         assertEquals(Boolean.TRUE, r.pair("A", "B").gedExact());
         // B's two trials on t1: [a,c] vs [a,b] → 5/6 (A has one trial per task: its diagonal GED is null)
         assertEquals(5.0 / 6, r.pair("B", "B").scores().ged(), 1e-12);
@@ -182,6 +183,34 @@ class PairwiseAnalysisTest {
         AnalysisResult.PairResult pr = r1.pairs().get(1);
         assertTrue(!java.util.Arrays.equals(pr.ci().get("ags"), other.pair(pr.a(), pr.b()).ci().get("ags")),
                 "another seed draws other resamples");
+    }
+
+    /**
+     * Data with spread: on 20 tasks A and B each call "get" (mandatory: every run succeeds) and, on
+     * tasks 0..9, both add "x" (agreement J({x},{x}) = 1), on tasks 10..19 A adds "x" and B "y" (J = 0).
+     * S_node = 10/20 = 1/2; resampling tasks makes it k/20 with k ~ Binomial(20, 1/2), whose central 95%
+     * lies near 1/2 ± 1.96·sqrt(1/4/20) = [0.28, 0.72]. The interval must bracket 1/2 and have that
+     * width (a bootstrap that ignored its resample weights would give [1/2, 1/2]).
+     */
+    @Test
+    void bootstrapIntervalBracketsThePointOnDataWithSpread() {
+        Population p = new Population();
+        for (int t = 0; t < 20; t++) {
+            p.add(tools("A", "t" + t, 0, 1, "get", "x"), ToolClasses.defaults());
+            p.add(tools("B", "t" + t, 0, 1, "get", t < 10 ? "x" : "y"), ToolClasses.defaults());
+        }
+        AnalysisResult.PairResult ab = PairwiseAnalysis.run(p, AnalysisOptions.defaults().withBootstrap(1000, 0))
+                .pair("A", "B");
+        assertEquals(0.5, ab.scores().sNode(), 1e-12);
+        double[] iv = ab.ci().get("s_node");
+        assertTrue(iv[0] < 0.5 && 0.5 < iv[1], java.util.Arrays.toString(iv));
+        assertEquals(0.28, iv[0], 0.06, "lower end near the binomial's");
+        assertEquals(0.72, iv[1], 0.06, "upper end near the binomial's");
+        // AGS = (S_node + 1 + 1)/3 moves with S_node: its interval is the same one, mapped
+        double[] ags = ab.ci().get("ags");
+        assertEquals((iv[0] + 2) / 3, ags[0], 1e-12);
+        assertEquals((iv[1] + 2) / 3, ags[1], 1e-12);
+        assertTrue(ags[0] < ab.scores().ags() && ab.scores().ags() < ags[1]);
     }
 
     @Test

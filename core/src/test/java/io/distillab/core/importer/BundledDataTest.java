@@ -95,6 +95,19 @@ class BundledDataTest {
     }
 
     @Test
+    void everyToolBenchAnswerFileIsDetectedAlone() throws java.io.IOException {
+        // G3 13's search tree fills its first 64 kB before answer_generation: the top-level field
+        // names decide, not a look at the first bytes
+        for (String g : List.of("G1_answer", "G2_answer", "G3_answer")) {
+            try (var files = java.nio.file.Files.list(data("toolbench/" + g))) {
+                for (Path f : files.filter(p -> p.toString().endsWith(".json")).toList()) {
+                    assertEquals(TrajectoryFormat.TOOLBENCH, TrajectoryImporter.detect(f), f.toString());
+                }
+            }
+        }
+    }
+
+    @Test
     void toolBenchFolders() {
         List<Trajectory> ts = new ArrayList<>();
         List<String> skipped = new ArrayList<>();

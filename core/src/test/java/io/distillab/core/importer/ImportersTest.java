@@ -128,6 +128,54 @@ class ImportersTest {
         assertEquals("for b", t.calls().get(1).output());
     }
 
+    /**
+     * SPEC section 1's pairing, every rule at once. Messages (m0..m8) and the outputs they must give:
+     * <pre>
+     * m0 assistant  c1 id a, c2 id b, c3 id d
+     * m1 tool b  "B1"      pass 1: c2 (first untaken b after m0)
+     * m2 tool -  "N1"      pass 2: c3 (d has no answer; first untaken id-less message after m0)
+     * m3 tool a  "A1"      pass 1: c1 (first untaken a after m0)
+     * m4 assistant  c4 id c, c5 id a
+     * m5 tool zz "Z1"      pass 2: c4 (c has no answer; "zz" names no call, so it counts as id-less)
+     * m6 tool a  "A2"      pass 1: c5 (A1 is before m4 and taken: the first untaken a after m4)
+     * m7 assistant  c6 id e                       no tool message left after it: no output, no error
+     * </pre>
+     * A naive "next tool message" pairing would give c1 "B1"; "first a anywhere" would give c5 "A1".
+     */
+    static final String PAIRING = "[{\"task_id\": 1, \"trial\": 0, \"reward\": 1, \"traj\": ["
+            + "{\"role\": \"assistant\", \"tool_calls\": [" + call("a", "f1") + "," + call("b", "f2") + ","
+            + call("d", "f3") + "]},"
+            + "{\"role\": \"tool\", \"tool_call_id\": \"b\", \"content\": \"B1\"},"
+            + "{\"role\": \"tool\", \"content\": \"N1\"},"
+            + "{\"role\": \"tool\", \"tool_call_id\": \"a\", \"content\": \"A1\"},"
+            + "{\"role\": \"assistant\", \"tool_calls\": [" + call("c", "f4") + "," + call("a", "f5") + "]},"
+            + "{\"role\": \"tool\", \"tool_call_id\": \"zz\", \"content\": \"Z1\"},"
+            + "{\"role\": \"tool\", \"tool_call_id\": \"a\", \"content\": \"A2\"},"
+            + "{\"role\": \"assistant\", \"tool_calls\": [" + call("e", "f6") + "]}";
+
+    private static String call(String id, String name) {
+        return "{\"id\": \"" + id + "\", \"type\": \"function\", \"function\": {\"name\": \"" + name
+                + "\", \"arguments\": \"{}\"}}";
+    }
+
+    @Test
+    void pairingTakesIdsFirstThenIdlessMessagesAfterTheCall() {
+        Trajectory t = read(PAIRING + "]}]", "m.json", TrajectoryFormat.TAU_BENCH).get(0);
+        assertEquals(java.util.Arrays.asList("A1", "B1", "N1", "Z1", "A2", null),
+                t.calls().stream().map(ToolCall::output).toList());
+        assertFalse(t.calls().get(5).error(), "a call with no output is not an error");
+    }
+
+    @Test
+    void aToolMessageLeftOverIsBadInput() {
+        // One more answer with id a at the end (m8): c1 and c5 have theirs, and c6 (id e) may only take an
+        // id-less message or one whose id names no call, which "a" does not; so m8 is left over.
+        ImportException e = failure(PAIRING + ",{\"role\": \"tool\", \"tool_call_id\": \"a\", \"content\": \"A3\"}]}]",
+                "m.json", TrajectoryFormat.TAU_BENCH);
+        assertEquals("m.json: record 0: field 'traj[8]': tool message with no call (every call with id 'a' before it has its output)",
+                e.getMessage());
+    }
+
     static final String TAU2 = """
             {"info": {"agent_info": {"llm": "claude-sonnet-4-5"}},
              "tasks": [{"id": "t7", "evaluation_criteria": {"actions": [{"name": "book_reservation"}]}}],
@@ -158,6 +206,66 @@ class ImportersTest {
         e = failure("{\"simulations\": [{\"task_id\": \"a\", \"trial\": 0, \"messages\": []}]}", "sim.json",
                 TrajectoryFormat.TAU2);
         assertEquals("sim.json: simulation 0: field 'reward_info': missing", e.getMessage());
+    }
+
+    /** A tau2 results file in its bare-list shape, as public tau2 leaderboard submissions have it. */
+    static String tau2BareList() {
+        try (var in = ImportersTest.class.getResourceAsStream("/tau2/gpt-4.1-mini-airline.json")) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void tau2BareListWithANullTrial() {
+        List<Trajectory> ts = read(tau2BareList(), "gpt-4.1-mini-airline.json", TrajectoryFormat.TAU2);
+        assertEquals(2, ts.size());
+        Trajectory first = ts.get(0);
+        assertEquals("gpt-4.1-mini", first.model(), "no info.agent_info: the model comes from the file name");
+        assertEquals("0", first.task());
+        assertEquals(0, first.trial(), "trial null is trial 0");
+        assertEquals(1, ts.get(1).trial());
+        assertNull(first.goldTools(), "a bare list has no tasks[], so no gold");
+        assertEquals(List.of("get_reservation_details", "cancel_reservation"),
+                first.calls().stream().map(ToolCall::name).toList());
+        assertEquals("{\"reservation_id\": \"EHGLP3\", \"status\": \"cancelled\"}", first.calls().get(1).output());
+        List<ToolCall> second = ts.get(1).calls();
+        assertTrue(second.get(0).error());
+        assertFalse(second.get(1).error());
+        assertEquals(0.0, ts.get(1).reward());
+        // the same simulations inside tau2's object shape import to the same trajectories
+        String wrapped = "{\"info\": {\"agent_info\": {\"llm\": \"gpt-4.1-mini\"}}, \"simulations\": "
+                + tau2BareList() + "}";
+        List<Trajectory> fromObject = read(wrapped, "results.json", TrajectoryFormat.TAU2);
+        for (int i = 0; i < ts.size(); i++) {
+            assertEquals(ts.get(i).model(), fromObject.get(i).model());
+            assertEquals(ts.get(i).trial(), fromObject.get(i).trial());
+            assertEquals(ts.get(i).calls(), fromObject.get(i).calls());
+        }
+        ImportException e = failure("[{\"task_id\": \"0\", \"reward_info\": {\"reward\": 1}, \"messages\": []}]",
+                "x.json", TrajectoryFormat.TAU2);
+        assertEquals("x.json: simulation 0: field 'trial': missing", e.getMessage(), "absent is not null");
+    }
+
+    @Test
+    void detectionTellsBothTau2ShapesFromTauBench(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        java.nio.file.Path bare = java.nio.file.Files.writeString(dir.resolve("bare.json"), tau2BareList());
+        java.nio.file.Path object = java.nio.file.Files.writeString(dir.resolve("object.json"), TAU2);
+        java.nio.file.Path tau = java.nio.file.Files.writeString(dir.resolve("tau.json"), TAU);
+        // a tau-bench record whose first fields hold a 100 kB value and a "messages" text: only field names count
+        java.nio.file.Path longFirst = java.nio.file.Files.writeString(dir.resolve("long.json"),
+                "[{\"task_id\": 1, \"info\": {\"note\": \"" + "x".repeat(100_000) + " \\\"messages\\\"\"}, "
+                        + TAU.strip().substring(2));
+        assertEquals(TrajectoryFormat.TAU2, TrajectoryImporter.detect(bare));
+        assertEquals(TrajectoryFormat.TAU2, TrajectoryImporter.detect(object));
+        assertEquals(TrajectoryFormat.TAU_BENCH, TrajectoryImporter.detect(tau));
+        assertEquals(TrajectoryFormat.TAU_BENCH, TrajectoryImporter.detect(longFirst));
+        List<Trajectory> ts = new ArrayList<>();
+        ImportReport r = TrajectoryImporter.importPath(bare, null, null, ts::add);
+        assertEquals(TrajectoryFormat.TAU2, r.format());
+        assertEquals(2, ts.size());
     }
 
     @Test

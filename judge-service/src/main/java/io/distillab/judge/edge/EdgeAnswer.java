@@ -1,5 +1,6 @@
 package io.distillab.judge.edge;
 
+import io.distillab.judging.EdgeVerdict;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** A judge's verdict on one edge and its one-sentence reason. */

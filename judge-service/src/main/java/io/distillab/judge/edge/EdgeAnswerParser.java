@@ -1,5 +1,6 @@
 package io.distillab.judge.edge;
 
+import io.distillab.judging.EdgeVerdict;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.distillab.judge.provider.AnswerJson;
 import io.distillab.judge.provider.MalformedAnswerException;

@@ -15,7 +15,7 @@ import io.distillab.judge.grpc.v1.Judgment;
 import io.distillab.judge.grpc.v1.ToolCall;
 import io.distillab.judge.rps.RpsAnswer;
 import io.distillab.judge.rps.RpsRequest;
-import io.distillab.judge.stage.Stage;
+import io.distillab.judging.Stage;
 import io.distillab.judge.stage.StageAnswer;
 import io.distillab.judge.stage.StageRequest;
 import java.util.List;

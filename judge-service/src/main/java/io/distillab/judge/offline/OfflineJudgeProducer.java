@@ -1,6 +1,7 @@
 package io.distillab.judge.offline;
 
 import io.distillab.judge.judgment.JudgeSettings;
+import io.distillab.judging.offline.SentenceEmbedder;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;

@@ -2,7 +2,7 @@ package io.distillab.judge.rps;
 
 import io.distillab.judge.api.Violations;
 import io.distillab.judge.judgment.JudgeRequest;
-import io.distillab.judge.stage.Stage;
+import io.distillab.judging.Stage;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 

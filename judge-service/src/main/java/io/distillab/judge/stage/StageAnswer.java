@@ -1,5 +1,6 @@
 package io.distillab.judge.stage;
 
+import io.distillab.judging.Stage;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** A judge's stage for one message and its one-sentence reason. */

@@ -1,5 +1,6 @@
 package io.distillab.judge.stage;
 
+import io.distillab.judging.Stage;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.distillab.judge.provider.AnswerJson;
 import io.distillab.judge.provider.MalformedAnswerException;

@@ -1,5 +1,6 @@
 package io.distillab.judge.stage;
 
+import io.distillab.judging.Stage;
 import io.distillab.service.support.auth.Roles;
 import jakarta.annotation.security.RolesAllowed;
 import io.distillab.judge.api.Problem;

@@ -5,7 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.distillab.judge.rps.RpsAnswer;
 import io.distillab.judge.rps.RpsRequest;
-import io.distillab.judge.stage.Stage;
+import io.distillab.judging.Stage;
+import io.distillab.judging.offline.SentenceEmbedder;
 import io.distillab.judge.support.JudgeTestProfile;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;

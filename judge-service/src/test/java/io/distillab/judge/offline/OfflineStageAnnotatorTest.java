@@ -3,7 +3,7 @@ package io.distillab.judge.offline;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.distillab.judge.stage.Stage;
+import io.distillab.judging.Stage;
 import io.distillab.judge.stage.StageAnswer;
 import io.distillab.judge.stage.StageRequest;
 import io.distillab.judge.support.JudgeTestProfile;

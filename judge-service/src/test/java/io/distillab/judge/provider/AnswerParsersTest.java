@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.distillab.judge.edge.EdgeAnswerParser;
-import io.distillab.judge.edge.EdgeVerdict;
+import io.distillab.judging.EdgeVerdict;
 import io.distillab.judge.rps.RpsAnswer;
 import io.distillab.judge.rps.RpsAnswerParser;
-import io.distillab.judge.stage.Stage;
+import io.distillab.judging.Stage;
 import io.distillab.judge.stage.StageAnswerParser;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -1,8 +1,6 @@
 package io.distillab.metrics.analysis;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.agroal.api.AgroalDataSource;
 import io.distillab.core.analysis.AnalysisResult;
 import io.distillab.core.analysis.DirectionalTest;
@@ -14,9 +12,9 @@ import io.distillab.core.report.AnalysisJson;
 import io.distillab.core.report.HtmlReport;
 import io.distillab.core.tools.ToolClasses;
 import io.distillab.core.trajectory.Trajectory;
-import io.distillab.metrics.judge.EdgeValidator;
-import io.distillab.metrics.judge.JudgeClient;
-import io.distillab.metrics.judge.RpsCalculator;
+import io.distillab.core.judge.EdgeValidator;
+import io.distillab.core.judge.JudgeClient;
+import io.distillab.core.judge.RpsCalculator;
 import io.distillab.metrics.queue.AnalysisFailedException;
 import io.distillab.metrics.queue.AnalysisRunner;
 import io.distillab.metrics.queue.Job;
@@ -95,31 +93,14 @@ public class PopulationAnalysisRunner implements AnalysisRunner {
             direction = DirectionalTest.run(population, p.options(), d.get(0), d.get(1), d.get(2), d.get(3));
         }
         Map<String, FamilyView.Row> families = p.families() == null ? null : FamilyView.of(result, p.families());
-        Map<String, Double> rpsByPair = rps == null ? null : rps.compute(models, progress);
+        // every pair gets an "rps" member, null when RPS was not asked for
+        Map<String, RpsCalculator.PairRps> rpsByPair = rps == null ? Map.of()
+                : rps.compute(models, p.options().bootstrap(), p.options().seed(), progress);
 
-        String json = withRps(AnalysisJson.toJson(result, new AnalysisJson.Extras(direction, families)), rpsByPair);
+        String json = AnalysisJson.toJson(result, new AnalysisJson.Extras(direction, families, rpsByPair));
         String html = HtmlReport.render(result, "DistilLab analysis " + job.id() + ": tool-use similarity of "
                 + models.size() + " models");
         return new Outcome(json, html);
-    }
-
-    /**
-     * Adds {@code "rps"} to each pair object: RPS(a, b) when it was asked for and some (task, stage)
-     * pair was shared, else null. Core's writer does not know RPS, so the member is added to its
-     * output; numbers are read as doubles and written back unchanged.
-     */
-    static String withRps(String analysisJson, Map<String, Double> rpsByPair) throws java.io.IOException {
-        ObjectNode root = (ObjectNode) JSON.readTree(analysisJson);
-        for (JsonNode pair : root.path("pairs")) {
-            Double v = rpsByPair == null ? null
-                    : rpsByPair.get(RpsCalculator.key(pair.path("a").asText(), pair.path("b").asText()));
-            if (v == null) {
-                ((ObjectNode) pair).putNull("rps");
-            } else {
-                ((ObjectNode) pair).put("rps", v);
-            }
-        }
-        return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root);
     }
 
     private interface TrajectorySink {

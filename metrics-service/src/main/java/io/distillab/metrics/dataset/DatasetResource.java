@@ -43,10 +43,12 @@ public class DatasetResource {
 
     private final DatasetService datasets;
     private final TrajectoryImportService importer;
+    private final TrajectoryExport export;
 
-    DatasetResource(DatasetService datasets, TrajectoryImportService importer) {
+    DatasetResource(DatasetService datasets, TrajectoryImportService importer, TrajectoryExport export) {
         this.datasets = datasets;
         this.importer = importer;
+        this.export = export;
     }
 
     @RolesAllowed(Roles.WRITER)
@@ -102,6 +104,22 @@ public class DatasetResource {
     }
 
     @RolesAllowed(Roles.READER)
+    @GET
+    @Path("{id}/trajectories")
+    @Produces("application/x-ndjson")
+    @Operation(summary = "The dataset's trajectories as chat JSONL, streamed",
+            description = "One canonical chat record per line ({model, task, trial, reward, messages} with tool calls "
+                    + "and tool outputs), in upload order; what trainer-service trains on. With model: that "
+                    + "model's trajectories only.")
+    @APIResponse(responseCode = "200", description = "Chat JSONL", content = @Content(mediaType = "application/x-ndjson"))
+    @APIResponse(responseCode = "404", description = "No such dataset",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public Response trajectories(@PathParam("id") long id, @QueryParam("model") String model) {
+        datasets.requireExists(id);
+        jakarta.ws.rs.core.StreamingOutput body = out -> export.write(id, model, out);
+        return Response.ok(body, "application/x-ndjson").build();
+    }
+
     @GET
     @Path("{id}/uploads")
     @Operation(summary = "The files uploaded to a dataset")

@@ -1,5 +1,6 @@
 package io.distillab.metrics.judge;
 
+import io.distillab.core.judge.JudgeClient;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;

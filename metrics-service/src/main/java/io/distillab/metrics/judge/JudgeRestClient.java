@@ -1,5 +1,6 @@
 package io.distillab.metrics.judge;
 
+import io.distillab.core.judge.JudgeClient;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.enterprise.context.ApplicationScoped;

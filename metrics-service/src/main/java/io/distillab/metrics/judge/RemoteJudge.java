@@ -1,5 +1,6 @@
 package io.distillab.metrics.judge;
 
+import io.distillab.core.judge.JudgeClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
 import java.util.function.Supplier;

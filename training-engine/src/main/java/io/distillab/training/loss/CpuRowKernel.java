@@ -46,8 +46,8 @@ final class CpuRowKernel {
     RowStatistics statistics(int row) {
         int span = inputs.span(row);
         int label = inputs.label(row);
-        boolean kl = weights.hasKl(span);
-        boolean ce = weights.hasCe(span, label);
+        boolean kl = weights.computesKl(span);
+        boolean ce = weights.computesCe(span, label);
         if (!kl && !ce) {
             return new RowStatistics(false, false, 0, 0, 0, 0, 0);
         }
@@ -138,17 +138,17 @@ final class CpuRowKernel {
     /** Writes row {@code row} of dL/dz into {@code gradient}, rounding each value once. */
     void gradient(int row, RowStatistics st, Logits gradient) {
         int vocab = inputs.vocab();
-        if (!st.kl() && !st.ce()) {
+        int span = inputs.span(row);
+        int label = inputs.label(row);
+        double cK = st.kl() ? weights.klGradientCoefficient(span) : 0;
+        double cC = st.ce() ? weights.ceGradientCoefficient(span) : 0;
+        if (cK == 0 && cC == 0) {
             java.util.Arrays.fill(g, 0.0);
             for (int from = 0; from < vocab; from += TILE) {
                 gradient.storeRow(row, from, Math.min(TILE, vocab - from), g);
             }
             return;
         }
-        int span = inputs.span(row);
-        int label = inputs.label(row);
-        double cK = st.kl() ? weights.klGradientCoefficient(span) : 0;
-        double cC = st.ce() ? weights.ceGradientCoefficient(span) : 0;
         boolean dense = st.kl() && teacherLogits != null;
         boolean needQ = st.kl() || sameAB;
         Logits student = inputs.student();

@@ -1,7 +1,6 @@
 package io.distillab.training.loss;
 
 import static jcuda.driver.JCudaDriver.cuCtxSynchronize;
-import static jcuda.driver.JCudaDriver.cuFuncSetAttribute;
 import static jcuda.driver.JCudaDriver.cuLaunchKernel;
 
 import io.distillab.training.cuda.CudaDevice;
@@ -15,7 +14,6 @@ import java.util.List;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUfunction;
-import jcuda.driver.CUfunction_attribute;
 
 /**
  * The loss on a CUDA GPU through JCuda's driver API: span_masked_loss.cu, loaded as PTX, writes
@@ -24,12 +22,9 @@ import jcuda.driver.CUfunction_attribute;
  * for the error budget.
  */
 public final class CudaSpanMaskedLoss implements SpanMaskedLoss {
-    /** System property overriding the kernel choice: auto (streaming), streaming, cached, c1..c16, s8, s16 (and f32 variants; see KernelPlan). */
+    /** System property overriding the kernel choice: auto (streaming), streaming, s4o3, s8o3, s8o4 (see KernelPlan). */
     public static final String KERNEL_PROPERTY = "distillab.cuda.kernel";
     private static final String KERNEL_SOURCE = "span_masked_loss";
-    /** CU_FUNC_ATTRIBUTE_NON_PORTABLE_CLUSTER_SIZE_ALLOWED; not among JCuda 12.6's named constants. */
-    private static final int NON_PORTABLE_CLUSTER_SIZE_ALLOWED = 14;
-    private static final int PORTABLE_CLUSTER_LIMIT = 8;
 
     private final CudaDevice gpu;
     private final CudaModule module;
@@ -104,9 +99,7 @@ public final class CudaSpanMaskedLoss implements SpanMaskedLoss {
             boolean teacherUsed = weights.anyKl();
             Teacher.Dense dense = inputs.teacher() instanceof Teacher.Dense d && teacherUsed ? d : null;
             Teacher.Sparse sparse = inputs.teacher() instanceof Teacher.Sparse s && teacherUsed ? s : null;
-            boolean separateS = config.temperature() != 1 && config.temperature() != 2 && weights.anyKlAndCe();
             KernelPlan.Problem problem = new KernelPlan.Problem(inputs.student().precision(), rows, inputs.vocab(),
-                    1 + (dense != null ? 1 : 0) + (separateS ? 1 : 0), gpu.multiprocessors(), gpu.maxSharedPerBlock(), gpu.maxSharedPerMultiprocessor(),
                     gpu.clusterLaunch() && gpu.computeCapability() >= 90);
             this.plan = KernelPlan.parse(kernel, problem);
             this.function = module.function(plan.kernel()).orElseThrow(() -> new IllegalArgumentException(
@@ -143,11 +136,6 @@ public final class CudaSpanMaskedLoss implements SpanMaskedLoss {
                         Pointer.to(new int[] {inputs.vocab()}), Pointer.to(new float[] {(float) config.temperature()})));
                 if (!plan.streaming()) {
                     args.add(Pointer.to(new int[] {plan.sliceElements()}));
-                    cuFuncSetAttribute(function, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
-                            plan.sharedBytes());
-                    if (plan.cluster() > PORTABLE_CLUSTER_LIMIT) {
-                        cuFuncSetAttribute(function, NON_PORTABLE_CLUSTER_SIZE_ALLOWED, 1);
-                    }
                 }
                 this.parameters = Pointer.to(args.toArray(new Pointer[0]));
             } catch (RuntimeException e) {
@@ -167,7 +155,7 @@ public final class CudaSpanMaskedLoss implements SpanMaskedLoss {
 
         /** Queues the kernel (asynchronous). */
         public void launch() {
-            cuLaunchKernel(function, plan.blocks(), 1, 1, KernelPlan.THREADS, 1, 1, plan.sharedBytes(), null,
+            cuLaunchKernel(function, plan.blocks(), 1, 1, KernelPlan.THREADS, 1, 1, 0, null,
                     parameters, null);
         }
 

@@ -146,8 +146,8 @@ public final class LossInputs {
                 throw new InvalidLossInputException(Input.TEACHER, "dtype " + u.precision().dtype().numpyName()
                         + " differs from the student's " + student.precision().dtype().numpyName());
             }
-        } else {
-            validateSparse((Teacher.Sparse) teacher, n, v);
+        } else if (teacher instanceof Teacher.Sparse sparse) {
+            validateSparse(sparse, n, v);
         }
         if (labels.length != n) {
             throw new InvalidLossInputException(Input.LABELS, labels.length + " labels for " + n + " student rows");

@@ -5,6 +5,11 @@ package io.distillab.training.loss;
  * weights of a row's KL and CE in the loss (wKL[k]/|R_k|, wCE[k]/|A_k|), the gradient
  * coefficients (the KL one carries the factor T of d(T^2 KL)/dz), and the final assembly of
  * per-row parts into the loss in double precision.
+ *
+ * <p>The counts are the inputs' own, or those of a larger batch the inputs are a part of. With
+ * {@code everyPart}, KL (when there is a teacher) and CE (when there is a label) are computed
+ * for every row, also where their weight is 0, so that per-span means can be reported; rows
+ * whose weights are 0 still get a zero gradient and add nothing to the loss.
  */
 final class LossWeights {
     final long[] rowsPerSpan = new long[SpanType.COUNT];
@@ -12,14 +17,35 @@ final class LossWeights {
     private final double[] klRowWeight = new double[SpanType.COUNT];
     private final double[] ceRowWeight = new double[SpanType.COUNT];
     private final LossConfig config;
+    private final boolean everyKl;
+    private final boolean everyCe;
 
     LossWeights(LossInputs inputs, LossConfig config) {
+        this(inputs, config, SpanCounts.of(inputs), false);
+    }
+
+    /**
+     * @throws IllegalArgumentException when a KL weight is set and there is no teacher, or when
+     *                                  the inputs hold more positions of a span than {@code counts}
+     */
+    LossWeights(LossInputs inputs, LossConfig config, SpanCounts counts, boolean everyPart) {
         this.config = config;
-        for (int i = 0; i < inputs.rows(); i++) {
-            int span = inputs.span(i);
-            rowsPerSpan[span]++;
-            if (inputs.label(i) != LossInputs.IGNORE_INDEX) {
-                supervisedPerSpan[span]++;
+        boolean teacher = !(inputs.teacher() instanceof Teacher.None);
+        this.everyKl = everyPart && teacher;
+        this.everyCe = everyPart;
+        SpanCounts own = SpanCounts.of(inputs);
+        for (int k = 0; k < SpanType.COUNT; k++) {
+            rowsPerSpan[k] = counts.positionsOf(k);
+            supervisedPerSpan[k] = counts.supervisedOf(k);
+            if (own.positionsOf(k) > rowsPerSpan[k] || own.supervisedOf(k) > supervisedPerSpan[k]) {
+                throw new IllegalArgumentException("the batch counts of " + SpanType.values()[k].key()
+                        + " (" + rowsPerSpan[k] + " positions, " + supervisedPerSpan[k]
+                        + " with labels) are fewer than this part's (" + own.positionsOf(k) + ", "
+                        + own.supervisedOf(k) + ")");
+            }
+            if (!teacher && config.klWeight(k) != 0 && own.positionsOf(k) > 0) {
+                throw new IllegalArgumentException("the KL weight of " + SpanType.values()[k].key()
+                        + " is " + config.klWeight(k) + " but there is no teacher");
             }
         }
         for (int k = 0; k < SpanType.COUNT; k++) {
@@ -28,7 +54,7 @@ final class LossWeights {
         }
     }
 
-    /** Whether row i's KL enters the loss (so it is computed). */
+    /** Whether row i's KL enters the loss. */
     boolean hasKl(int span) {
         return klRowWeight[span] != 0;
     }
@@ -38,12 +64,22 @@ final class LossWeights {
         return label != LossInputs.IGNORE_INDEX && ceRowWeight[span] != 0;
     }
 
+    /** Whether row i's KL is computed: it enters the loss, or every part is asked for. */
+    boolean computesKl(int span) {
+        return everyKl || hasKl(span);
+    }
+
+    /** Whether row i's CE is computed. */
+    boolean computesCe(int span, int label) {
+        return label != LossInputs.IGNORE_INDEX && (everyCe || ceRowWeight[span] != 0);
+    }
+
     /** wKL[m]/|R_m| * T: the factor of (q - p) in dL/dz. */
     double klGradientCoefficient(int span) {
         return klRowWeight[span] * config.temperature();
     }
 
-    /** wCE[m]/|A_m|: the factor of (s - onehot(y)) in dL/dz. */
+    /** wCE[m]/|A_m| (0 when the span's CE has no weight): the factor of (s - onehot(y)) in dL/dz. */
     double ceGradientCoefficient(int span) {
         return ceRowWeight[span];
     }

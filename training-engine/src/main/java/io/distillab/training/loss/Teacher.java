@@ -1,7 +1,14 @@
 package io.distillab.training.loss;
 
-/** The teacher side of the KL term: full logits, or top-k log-probabilities per position. */
-public sealed interface Teacher permits Teacher.Dense, Teacher.Sparse {
+/**
+ * The teacher side of the KL term: full logits, top-k log-probabilities per position, or none
+ * (supervised fine-tuning: every KL weight must then be 0).
+ */
+public sealed interface Teacher permits Teacher.Dense, Teacher.Sparse, Teacher.None {
+
+    /** No teacher: the loss has CE terms only. */
+    record None() implements Teacher {
+    }
 
     /** Teacher logits u, N x V, of the student's precision. */
     record Dense(Logits logits) implements Teacher {

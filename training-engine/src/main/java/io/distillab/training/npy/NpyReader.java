@@ -59,7 +59,8 @@ public final class NpyReader {
             }
             NpyArray array = NpyArray.allocateBlocked(header.dtype(), maxBlockElements, header.shape());
             channel.position(header.dataOffset());
-            ByteBuffer buffer = ByteBuffer.allocateDirect(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            // A small file gets a small buffer: a 16 MiB direct buffer per read costs ~1 s under memory pressure.
+            ByteBuffer buffer = ByteBuffer.allocateDirect((int) Math.max(8, Math.min(CHUNK_BYTES, expected))).order(ByteOrder.LITTLE_ENDIAN);
             for (int b = 0; b < array.blockCount(); b++) {
                 fillBlock(file, channel, buffer, array, b);
             }

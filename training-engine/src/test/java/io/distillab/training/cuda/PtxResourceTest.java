@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.distillab.training.loss.KernelPlan;
+import io.distillab.training.loss.Logits;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -61,15 +62,16 @@ class PtxResourceTest {
             String prefix = ".entry span_masked_loss_" + precision + "_";
             for (String text : new String[] {sm90, portable}) {
                 assertTrue(text.contains(prefix + "streaming("), prefix + "streaming");
-                assertTrue(text.contains(prefix + "cached_c1("), prefix + "cached_c1");
-            }
-            for (int cluster : KernelPlan.CLUSTERS) {
-                if (cluster > 1) {
-                    assertTrue(sm90.contains(prefix + "cached_c" + cluster + "("), "sm_90 has cluster " + cluster);
-                    assertFalse(portable.contains(prefix + "cached_c" + cluster + "("), "no clusters before sm_90");
-                }
+                assertFalse(text.contains(prefix + "cached_"), "the cached kernels are retired");
             }
         }
+        KernelPlan.Problem hopper = new KernelPlan.Problem(Logits.Precision.FLOAT32, 8, 1001, true);
+        for (String split : new String[] {"s4o3", "s8o3", "s8o4"}) {
+            String entry = ".entry " + KernelPlan.parse(split, hopper).kernel() + "(";
+            assertTrue(sm90.contains(entry), "sm_90 has " + entry);
+            assertFalse(portable.contains(entry), "no clusters before sm_90: " + entry);
+        }
+        assertEquals(5, sm90.split("\\.entry ", -1).length - 1, "streaming f32/bf16 and three split kernels");
         assertNotNull(PtxResource.Target.forComputeCapability(90));
         assertEquals(PtxResource.Target.SM_90, PtxResource.Target.forComputeCapability(100));
         assertEquals(PtxResource.Target.PORTABLE, PtxResource.Target.forComputeCapability(89));

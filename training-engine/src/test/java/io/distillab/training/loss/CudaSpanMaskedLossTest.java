@@ -54,7 +54,7 @@ class CudaSpanMaskedLossTest {
                     for (LossConfig config : List.of(LossConfig.of(Preset.SAD), LossConfig.of(Preset.KD),
                             LossConfig.of(0.7, new double[] {0.3, 1, 0, 2}, new double[] {1, 0.5, 0.2, 0}))) {
                         LossResult ref = cpu.compute(in, config, true);
-                        for (String kernel : new String[] {"auto", "streaming", "c1", "c2", "c4", "c8", "c16", "s4o3", "s8", "s8o3", "s8o4", "s16", "s16o4", "s16b1", "s16o3", "s16h"}) {
+                        for (String kernel : new String[] {"auto", "streaming", "s4o3", "s8o3", "s8o4"}) {
                             CudaSpanMaskedLoss.Launch launch;
                             try {
                                 launch = gpu.prepare(in, config, kernel);

@@ -1,0 +1,193 @@
+package io.distillab.trainer.grpc;
+
+import com.google.protobuf.ByteString;
+import io.distillab.trainer.grpc.v1.Deleted;
+import io.distillab.trainer.grpc.v1.Job;
+import io.distillab.trainer.grpc.v1.JobEvent;
+import io.distillab.trainer.grpc.v1.JobRef;
+import io.distillab.trainer.grpc.v1.ListJobsRequest;
+import io.distillab.trainer.grpc.v1.ListJobsResponse;
+import io.distillab.trainer.grpc.v1.LossCurve;
+import io.distillab.trainer.grpc.v1.SubmitJobRequest;
+import io.distillab.trainer.grpc.v1.Trainer;
+import io.distillab.trainer.grpc.v1.UploadJobChunk;
+import io.distillab.trainer.grpc.v1.UploadJobHeader;
+import io.distillab.trainer.grpc.v1.WatchJobRequest;
+import io.distillab.trainer.job.JobEvents;
+import io.distillab.trainer.job.JobService;
+import io.distillab.trainer.job.JobView;
+import io.distillab.trainer.problem.ProblemException;
+import io.quarkus.grpc.GrpcService;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Iterator;
+import java.util.concurrent.Callable;
+
+/** The gRPC face of the REST API (trainer.proto); the same services behind it. */
+@GrpcService
+public class TrainerGrpcService implements Trainer {
+    private final JobService jobs;
+    private final JobEvents events;
+
+    TrainerGrpcService(JobService jobs, JobEvents events) {
+        this.jobs = jobs;
+        this.events = events;
+    }
+
+    @Override
+    @Blocking
+    public Uni<Job> submitJob(SubmitJobRequest request) {
+        return call(() -> job(jobs.submit(JobService.parse(request.getParametersJson()), null)));
+    }
+
+    /** The chunks after the header are read as one stream by the submission, on a worker thread. */
+    @Override
+    public Uni<Job> uploadJob(Multi<UploadJobChunk> request) {
+        return Uni.createFrom().item(() -> {
+            try {
+                Iterator<UploadJobChunk> chunks = request.subscribe().asIterable().iterator();
+                if (!chunks.hasNext()) {
+                    throw ProblemException.invalid("header", "the upload is empty; the first chunk carries the header");
+                }
+                UploadJobChunk first = chunks.next();
+                if (!first.hasHeader()) {
+                    throw ProblemException.invalid("header", "the first chunk must carry the job's header");
+                }
+                UploadJobHeader h = first.getHeader();
+                return job(jobs.submit(JobService.parse(h.getParametersJson()),
+                        new JobService.Upload(h.getFilename(), new ChunkStream(chunks))));
+            } catch (Exception e) {
+                throw GrpcErrors.toStatus(e);
+            }
+        }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+    }
+
+    /** The data chunks after the header, as one stream of bytes. */
+    private static final class ChunkStream extends InputStream {
+        private final Iterator<UploadJobChunk> chunks;
+        private ByteString current = ByteString.EMPTY;
+        private int position;
+
+        ChunkStream(Iterator<UploadJobChunk> chunks) {
+            this.chunks = chunks;
+        }
+
+        private boolean fill() throws IOException {
+            while (position >= current.size()) {
+                if (!chunks.hasNext()) {
+                    return false;
+                }
+                UploadJobChunk c = chunks.next();
+                if (!c.hasData()) {
+                    throw new IOException("a chunk after the first must carry data, not another header");
+                }
+                current = c.getData();
+                position = 0;
+            }
+            return true;
+        }
+
+        @Override
+        public int read() throws IOException {
+            return fill() ? current.byteAt(position++) & 0xff : -1;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return 0;
+            }
+            if (!fill()) {
+                return -1;
+            }
+            int n = Math.min(len, current.size() - position);
+            current.copyTo(b, position, off, n);
+            position += n;
+            return n;
+        }
+    }
+
+    @Override
+    @Blocking
+    public Uni<Job> getJob(JobRef request) {
+        return call(() -> job(jobs.get(request.getId())));
+    }
+
+    @Override
+    @Blocking
+    public Uni<ListJobsResponse> listJobs(ListJobsRequest request) {
+        return call(() -> {
+            JobView.Page page = jobs.list(request.getStatus().isEmpty() ? null : request.getStatus(), request.getPage(),
+                    request.getSize() == 0 ? 20 : request.getSize());
+            return ListJobsResponse.newBuilder().addAllJobs(page.items().stream().map(TrainerGrpcService::job).toList())
+                    .setTotal(page.total()).build();
+        });
+    }
+
+    @Override
+    @Blocking
+    public Uni<Job> cancelJob(JobRef request) {
+        return call(() -> job(jobs.cancel(request.getId())));
+    }
+
+    @Override
+    @Blocking
+    public Uni<Deleted> deleteJob(JobRef request) {
+        return call(() -> {
+            jobs.delete(request.getId());
+            return Deleted.newBuilder().setId(request.getId()).build();
+        });
+    }
+
+    @Override
+    @Blocking
+    public Uni<LossCurve> getLossCurve(JobRef request) {
+        return call(() -> LossCurve.newBuilder().setJson(jobs.lossCurve(request.getId()).toJson().toString()).build());
+    }
+
+    @Override
+    public Multi<JobEvent> watchJob(WatchJobRequest request) {
+        return Uni.createFrom().item(() -> events.follow(request.getId(), request.getAfterStep()))
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .onItem().transformToMulti(m -> m)
+                .map(e -> JobEvent.newBuilder().setType(e.type()).setStep(e.id()).setJson(e.data()).build())
+                .onFailure().transform(GrpcErrors::toStatus);
+    }
+
+    static Job job(JobView v) {
+        Job.Builder b = Job.newBuilder().setId(v.id()).setStatus(v.status()).setDevice(v.device()).setStep(v.step())
+                .setTotalSteps(v.totalSteps()).setAttempts(v.attempts())
+                .setParametersJson(v.parameters().toString());
+        if (v.name() != null) {
+            b.setName(v.name());
+        }
+        if (v.checkpointStep() != null) {
+            b.setCheckpointStep(v.checkpointStep());
+        }
+        if (v.finalLoss() != null) {
+            b.setFinalLoss(v.finalLoss());
+        }
+        if (v.error() != null) {
+            b.setError(v.error());
+        }
+        if (v.placement() != null) {
+            b.setPlacement(v.placement());
+        }
+        if (v.latest() != null) {
+            b.setLatestMetricsJson(v.latest().toString());
+        }
+        return b.build();
+    }
+
+    private static <T> Uni<T> call(Callable<T> work) {
+        try {
+            return Uni.createFrom().item(work.call());
+        } catch (Exception e) {
+            return Uni.createFrom().failure(GrpcErrors.toStatus(e));
+        }
+    }
+}

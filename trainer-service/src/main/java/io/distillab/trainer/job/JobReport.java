@@ -1,0 +1,73 @@
+package io.distillab.trainer.job;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * The training report of a job: what was asked (parameters), what happened (status transitions,
+ * attempts, timings), and what came of it (steps, tokens, first / lowest / final loss, the files of
+ * the final student).
+ */
+final class JobReport {
+    private JobReport() {
+    }
+
+    static ObjectNode of(JobView job, List<JobView.Transition> transitions, List<String> steps, Path student) {
+        ObjectNode r = JobService.JSON.createObjectNode();
+        r.set("job", JobService.JSON.valueToTree(job));
+        r.set("transitions", JobService.JSON.valueToTree(transitions));
+        ObjectNode s = r.putObject("summary");
+        s.put("steps", steps.size());
+        long tokens = 0;
+        double min = Double.NaN;
+        double first = Double.NaN;
+        double last = Double.NaN;
+        for (String line : steps) {
+            StepRecord step = StepRecord.parse(line);
+            tokens += step.tokens();
+            if (Double.isNaN(first)) {
+                first = step.loss();
+            }
+            last = step.loss();
+            min = Double.isNaN(min) ? step.loss() : Math.min(min, step.loss());
+        }
+        s.put("tokens", tokens);
+        putNumber(s, "firstLoss", first);
+        putNumber(s, "minLoss", min);
+        putNumber(s, "lastLoss", last);
+        if (job.startedAt() != null && job.finishedAt() != null) {
+            s.put("seconds", Duration.between(job.startedAt(), job.finishedAt()).toMillis() / 1000.0);
+        } else {
+            s.putNull("seconds");
+        }
+        if (student != null && Files.isDirectory(student)) {
+            ArrayNode files = r.putObject("student").putArray("files");
+            try (Stream<Path> walk = Files.walk(student)) {
+                for (Path f : walk.filter(Files::isRegularFile).sorted().toList()) {
+                    files.addObject().put("name", student.relativize(f).toString().replace('\\', '/'))
+                            .put("bytes", Files.size(f));
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        } else {
+            r.putNull("student");
+        }
+        return r;
+    }
+
+    private static void putNumber(ObjectNode o, String name, double v) {
+        if (Double.isFinite(v)) {
+            o.put(name, v);
+        } else {
+            o.putNull(name);
+        }
+    }
+}

@@ -1,0 +1,676 @@
+package io.distillab.training.train;
+
+import io.distillab.training.data.CurriculumOrder;
+import io.distillab.training.loss.CpuSpanMaskedLoss;
+import io.distillab.training.loss.LossConfig;
+import io.distillab.training.loss.LossInputs;
+import io.distillab.training.loss.LossResult;
+import io.distillab.training.loss.Preset;
+import io.distillab.training.loss.SpanCounts;
+import io.distillab.training.loss.SpanType;
+import io.distillab.training.loss.Teacher;
+import io.distillab.training.model.CausalLm;
+import io.distillab.training.model.HfCheckpoints;
+import io.distillab.training.model.LoraConfig;
+import io.distillab.training.model.ModelConfig;
+import io.distillab.training.model.ModelFormatException;
+import io.distillab.training.model.Parameter;
+import io.distillab.training.model.TransformerLm;
+import io.distillab.training.npy.NpyArray;
+import io.distillab.training.npy.NpyReader;
+import io.distillab.training.safetensors.SafeTensorsReader;
+import io.distillab.training.safetensors.SafeTensorsWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+
+/**
+ * Trains a student with the span-masked loss (SPEC sections 6-8) on CPU.
+ *
+ * <p>{@link #run} first checks every input (options, data, configs, teacher, memory) and throws
+ * {@link InvalidTrainingInputException} before writing anything; then loads the models, restores
+ * a checkpoint with {@code resume}, and runs the steps. A step: the batch's rows (a pure function
+ * of seed and step), split into K micro-batches; the counts |R_k|, |A_k| of the whole batch; per
+ * micro-batch the student's forward, the teacher's, the loss of its positions normalised by the
+ * batch counts and the backward, which accumulates the gradient; then clipping, AdamW at the
+ * scheduled learning rate, the metrics line and, every N steps, a checkpoint. All sums whose order
+ * could vary run in a fixed order, so a resumed run repeats the losses of an uninterrupted one bit
+ * for bit (given the same thread count).
+ */
+public final class Trainer {
+    private static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "tokenizer_config.json",
+            "special_tokens_map.json", "vocab.json", "merges.txt", "tokenizer.model", "added_tokens.json",
+            "generation_config.json");
+
+    /** Trains as {@code o} says; checks {@code cancelled} between steps (then checkpoints and returns). */
+    public TrainingResult run(TrainOptions o, TrainingListener listener, BooleanSupplier cancelled) {
+        List<String> notes = new ArrayList<>();
+        Plan plan = Plan.of(o, notes::add);
+        notes.forEach(listener::onMessage);
+        try {
+            return new Run(plan, listener).train(cancelled);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Everything decided from the options and inputs before a byte is written. */
+    record Plan(TrainOptions options, TrainingData data, ModelConfig studentConfig, ModelConfig teacherConfig,
+                int vocab, LossConfig loss, LoraConfig lora, LrSchedule schedule, double clip, double weightDecay,
+                boolean shuffle, int microBatch, int threads, int checkpointEvery, TeacherSource.TopK topk,
+                TrainingState resumeFrom, Path resumeDir, CurriculumOrder curriculum) {
+
+        /** The data order's name, as the training state records it. */
+        String orderName() {
+            return curriculum != null ? "curriculum" : shuffle ? "shuffle" : "file";
+        }
+
+        /** Checks everything; lines worth telling the user go to {@code notes} (told once all is well). */
+        static Plan of(TrainOptions o, java.util.function.Consumer<String> notes) {
+            if (o.student() == null) {
+                throw new InvalidTrainingInputException("--student is required (a checkpoint folder or a config.json)");
+            }
+            if (o.out() == null) {
+                throw new InvalidTrainingInputException("--out is required");
+            }
+            String device = o.device() == null ? "auto" : o.device().trim().toLowerCase(java.util.Locale.ROOT);
+            switch (device) {
+                case "cpu" -> { }
+                case "auto" -> notes.accept("training on the CPU (the CUDA training path is not in this build)");
+                case "cuda" -> throw new InvalidTrainingInputException(
+                        "--device cuda: training on the GPU is not in this build yet; use --device cpu or auto");
+                default -> throw new InvalidTrainingInputException("--device: unknown device '" + o.device()
+                        + "' (expected cpu, cuda or auto)");
+            }
+            if (o.steps() < 1) {
+                throw new InvalidTrainingInputException("--steps must be >= 1, got " + o.steps());
+            }
+            if (o.batchSize() < 1) {
+                throw new InvalidTrainingInputException("--batch-size must be >= 1, got " + o.batchSize());
+            }
+            if (o.gradAccum() < 1 || o.batchSize() % o.gradAccum() != 0) {
+                throw new InvalidTrainingInputException("--grad-accum " + o.gradAccum()
+                        + ": must be >= 1 and divide --batch-size " + o.batchSize());
+            }
+            int threads = o.threads() == null ? Runtime.getRuntime().availableProcessors() : o.threads();
+            if (threads < 1) {
+                throw new InvalidTrainingInputException("--threads must be >= 1, got " + threads);
+            }
+            int every = o.checkpointEvery() == null ? TrainOptions.DEFAULT_CHECKPOINT_EVERY : o.checkpointEvery();
+            if (every < 1) {
+                throw new InvalidTrainingInputException("--checkpoint-every must be >= 1, got " + every);
+            }
+            boolean curriculumOrder = o.order() != null && o.order().trim().equalsIgnoreCase("curriculum");
+            boolean shuffle = !curriculumOrder
+                    && argument("--order", () -> DataOrder.isShuffle(o.order() == null ? "shuffle" : o.order()));
+            if (o.teacher() != null && o.teacherTopkIndex() != null) {
+                throw new InvalidTrainingInputException("give one of --teacher DIR and --teacher-topk IDX.npy,LOGP.npy, not both");
+            }
+            boolean hasTeacher = o.teacher() != null || o.teacherTopkIndex() != null;
+            Preset preset = o.preset() == null ? (hasTeacher ? Preset.SAD : Preset.SFT)
+                    : argument("--preset", () -> Preset.parse(o.preset()));
+            LossConfig loss = argument("loss weights", () -> LossConfig.resolve(preset, o.alpha(), o.temperature(),
+                    o.klWeights(), o.ceWeights()));
+            boolean anyKl = false;
+            for (int k = 0; k < SpanType.COUNT; k++) {
+                anyKl |= loss.klWeight(k) != 0;
+            }
+            if (anyKl && !hasTeacher) {
+                throw new InvalidTrainingInputException("the loss has KL weights (" + loss
+                        + ") but no teacher: give --teacher DIR or --teacher-topk IDX.npy,LOGP.npy, or --preset sft");
+            }
+            if (o.merge() && !o.lora()) {
+                throw new InvalidTrainingInputException("--merge applies to --lora runs only");
+            }
+            if ((o.loraRank() != null || o.loraAlpha() != null) && !o.lora()) {
+                throw new InvalidTrainingInputException("--lora-rank and --lora-alpha need --lora");
+            }
+            LoraConfig lora = !o.lora() ? null : argument("--lora", () -> new LoraConfig(
+                    o.loraRank() == null ? LoraConfig.DEFAULT_RANK : o.loraRank(),
+                    o.loraAlpha() == null ? LoraConfig.DEFAULT_ALPHA : o.loraAlpha(), List.of(),
+                    Files.isDirectory(o.student()) ? o.student().toString() : null));
+            double lr = o.lr() != null ? o.lr() : o.lora() ? 2e-4 : 3e-4;
+            int warmup = o.warmup() != null ? o.warmup() : LrSchedule.defaultWarmup(o.steps());
+            LrSchedule schedule = argument("--lr/--warmup", () -> new LrSchedule(lr, warmup, o.steps()));
+            double clip = o.clip() == null ? 1.0 : o.clip();
+            if (!(clip > 0) || !Double.isFinite(clip)) {
+                throw new InvalidTrainingInputException("--clip must be a finite number > 0, got " + clip);
+            }
+            double decay = o.weightDecay() == null ? 0.1 : o.weightDecay();
+            if (!(decay >= 0) || !Double.isFinite(decay)) {
+                throw new InvalidTrainingInputException("--weight-decay must be a finite number >= 0, got " + decay);
+            }
+
+            TrainingData data = data(o);
+            ModelConfig student = config(o.student(), "--student");
+            ModelConfig teacher = o.teacher() == null ? null : config(o.teacher(), "--teacher");
+            int vocab = student.vocabSize();
+            if (teacher != null) {
+                checkSameTokenizer(o.student(), o.teacher());
+                vocab = Math.min(vocab, teacher.vocabSize());
+                if (teacher.vocabSize() != student.vocabSize()) {
+                    notes.accept("student and teacher vocab_size differ (" + student.vocabSize() + ", "
+                            + teacher.vocabSize() + "): logits past " + vocab + " are dropped from both");
+                }
+            }
+            Integer tokenizerVocab = preparedVocab(o);
+            if (tokenizerVocab != null && tokenizerVocab < vocab) {
+                vocab = tokenizerVocab;
+            }
+            data.checkVocabulary(vocab, teacher == null ? "the student's vocab_size " + student.vocabSize()
+                    : "the vocabulary student and teacher share");
+            for (ModelConfig c : teacher == null ? List.of(student) : List.of(student, teacher)) {
+                if (c.family() == ModelConfig.Family.GPT2 && data.longestSequence() > c.maxPositions()) {
+                    throw new InvalidTrainingInputException(data.source() + ": a sequence of " + data.longestSequence()
+                            + " tokens is longer than " + c.source() + "'s " + c.maxPositions() + " positions");
+                }
+            }
+            TeacherSource.TopK topk = o.teacherTopkIndex() == null ? null
+                    : TeacherSource.TopK.read(o.teacherTopkIndex(), o.teacherTopkLogProb(), data, vocab);
+
+            int micro = o.batchSize() / o.gradAccum();
+            checkMemory(student, teacher, lora, micro, data.length(), vocab);
+
+            TrainingState resumeFrom = null;
+            Path resumeDir = null;
+            if (o.resume()) {
+                resumeDir = latestCheckpoint(o.out());
+                if (resumeDir == null) {
+                    notes.accept("--resume: no checkpoint in " + o.out() + " yet; starting from step 0");
+                } else {
+                    resumeFrom = TrainingState.read(resumeDir.resolve(TrainingState.FOLDER));
+                    String diff = resumeFrom.differenceFrom(stateOf(o, schedule,
+                            curriculumOrder ? "curriculum" : shuffle ? "shuffle" : "file", lora, 0, null));
+                    if (diff != null) {
+                        throw new InvalidTrainingInputException("--resume: " + resumeDir + " was trained with " + diff
+                                + "; give the same options to continue it");
+                    }
+                }
+            } else if (holdsRun(o.out())) {
+                throw new InvalidTrainingInputException("--out " + o.out()
+                        + ": holds a training run already (give --resume to continue it, or another folder)");
+            }
+            CurriculumOrder curriculum = curriculumOrder ? curriculum(o, data) : null;
+            return new Plan(o, data, student, teacher, vocab, loss, lora, schedule, clip, decay, shuffle, micro, threads,
+                    every, topk, resumeFrom, resumeDir, curriculum);
+        }
+
+        /**
+         * SPEC 7's curriculum over the rows of a folder written by {@code distillab prepare}, whose
+         * complexity.npy holds each row's (tool calls, tokens).
+         */
+        private static CurriculumOrder curriculum(TrainOptions o, TrainingData data) {
+            Path file = o.data().size() == 1 ? o.data().get(0).resolve("complexity.npy") : null;
+            if (file == null || !Files.isRegularFile(file)) {
+                throw new InvalidTrainingInputException("--curriculum needs the rows' complexity: give --data trajectory"
+                        + " files, or a folder written by distillab prepare (complexity.npy)");
+            }
+            long[] complexity;
+            try {
+                NpyArray a = NpyReader.read(file);
+                if (a.shape().length != 2 || a.dim(0) != data.rows() || a.dim(1) != 2) {
+                    throw new InvalidTrainingInputException(file + ": expected shape [" + data.rows() + ", 2], found "
+                            + java.util.Arrays.toString(a.shape()));
+                }
+                complexity = new long[data.rows() * 2];
+                for (int i = 0; i < complexity.length; i++) {
+                    complexity[i] = a.longAt(i);
+                }
+            } catch (IOException | RuntimeException e) {
+                if (e instanceof InvalidTrainingInputException ite) {
+                    throw ite;
+                }
+                throw new InvalidTrainingInputException(file + ": " + e.getMessage());
+            }
+            double start = o.curriculumStart() == null ? CurriculumOrder.DEFAULT_START : o.curriculumStart();
+            long steps = o.curriculumSteps() == null ? Math.max(1, o.steps() / 2) : o.curriculumSteps();
+            return argument("--curriculum", () -> new CurriculumOrder(complexity, o.batchSize(), o.seed(), start, steps));
+        }
+
+        private static TrainingData data(TrainOptions o) {
+            if (o.tokens() != null || o.spans() != null) {
+                if (o.tokens() == null || o.spans() == null) {
+                    throw new InvalidTrainingInputException("--tokens and --spans go together");
+                }
+                if (!o.data().isEmpty()) {
+                    throw new InvalidTrainingInputException("give --tokens/--spans or --data, not both");
+                }
+                return TrainingData.fromTokenFiles(o.tokens(), o.spans());
+            }
+            if (o.data().isEmpty()) {
+                throw new InvalidTrainingInputException("give the training data: --tokens TOKENS.npy --spans SPANS.npy, or --data");
+            }
+            if (o.data().size() == 1 && Files.isRegularFile(o.data().get(0).resolve("tokens.npy"))) {
+                return TrainingData.fromPreparedFolder(o.data().get(0));
+            }
+            throw new InvalidTrainingInputException("--data " + o.data().get(0)
+                    + ": turning trajectories into training sequences is not in this build yet;"
+                    + " give a prepared folder (tokens.npy, spans.npy, positions.npy) or --tokens/--spans");
+        }
+
+        private static Integer preparedVocab(TrainOptions o) {
+            if (o.data().size() != 1) {
+                return null;
+            }
+            Path meta = o.data().get(0).resolve("prepare.json");
+            if (!Files.isRegularFile(meta)) {
+                return null;
+            }
+            try {
+                var node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(Files.readString(meta));
+                for (String field : List.of("tokenizer_vocab_size", "vocab_size")) {
+                    if (node.has(field) && node.get(field).canConvertToInt()) {
+                        return node.get(field).asInt();
+                    }
+                }
+                return null;
+            } catch (IOException e) {
+                throw new InvalidTrainingInputException(meta + ": not readable JSON (" + e.getMessage() + ")");
+            }
+        }
+
+        private static ModelConfig config(Path path, String option) {
+            Path file = Files.isDirectory(path) ? path.resolve(HfCheckpoints.CONFIG) : path;
+            if (!Files.isRegularFile(file)) {
+                throw new InvalidTrainingInputException(option + " " + path + ": "
+                        + (Files.isDirectory(path) ? "no config.json in the folder" : "no such file"));
+            }
+            try {
+                return ModelConfig.read(file);
+            } catch (ModelFormatException e) {
+                throw new InvalidTrainingInputException(e.getMessage(), e);
+            }
+        }
+
+        /** When both checkpoints carry a tokenizer.json they must be the same file. */
+        private static void checkSameTokenizer(Path student, Path teacher) {
+            if (!Files.isDirectory(student)) {
+                return;
+            }
+            Path a = student.resolve("tokenizer.json");
+            Path b = teacher.resolve("tokenizer.json");
+            if (Files.isRegularFile(a) && Files.isRegularFile(b)) {
+                try {
+                    if (Files.mismatch(a, b) != -1) {
+                        throw new InvalidTrainingInputException("--teacher " + teacher
+                                + ": its tokenizer.json differs from the student's (teacher and student must share the tokenizer)");
+                    }
+                } catch (IOException e) {
+                    throw new InvalidTrainingInputException(b + ": cannot read (" + e.getMessage() + ")");
+                }
+            }
+        }
+
+        /** Refuses a run whose model, teacher, optimizer and loss buffers would not fit the heap. */
+        private static void checkMemory(ModelConfig student, ModelConfig teacher, LoraConfig lora, int micro, int length,
+                                        int vocab) {
+            long trainable = lora == null ? TransformerLm.parameterCount(student)
+                    : TransformerLm.loraParameterCount(student, lora);
+            long model = TransformerLm.estimateTrainingBytes(student, lora, micro, length);
+            long optimizer = 2L * 4 * trainable;
+            long teacherBytes = teacher == null ? 0 : TransformerLm.estimateInferenceBytes(teacher, micro, length);
+            long positions = (long) micro * length;
+            // dLogits [N, V] plus the gathered student, teacher and gradient [n, vocab] of the loss
+            long lossBytes = 4 * positions * student.vocabSize() + 3 * 4 * positions * vocab;
+            long need = model + optimizer + teacherBytes + lossBytes;
+            long available = freeHeap();
+            if (need > available) {
+                System.gc(); // what is used may be mostly garbage (a long-running service): count again
+                available = freeHeap();
+            }
+            if (need > available) {
+                throw new InvalidTrainingInputException(String.format(java.util.Locale.ROOT,
+                        "the run needs about %.2f GiB (student %.2f, optimizer %.2f, teacher %.2f, loss %.2f) but the"
+                                + " Java heap has %.2f GiB free: lower --batch-size, raise --grad-accum, use --lora, or raise -Xmx",
+                        gib(need), gib(model), gib(optimizer), gib(teacherBytes), gib(lossBytes), gib(available)));
+            }
+        }
+
+        private static long freeHeap() {
+            Runtime rt = Runtime.getRuntime();
+            return rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        }
+
+        private static double gib(long bytes) {
+            return bytes / (double) (1L << 30);
+        }
+
+        private static boolean holdsRun(Path out) {
+            if (!Files.isDirectory(out)) {
+                return false;
+            }
+            try (Stream<Path> s = Files.list(out)) {
+                return s.anyMatch(p -> {
+                    String n = p.getFileName().toString();
+                    return n.equals(MetricsLog.METRICS) || n.equals("final") || n.startsWith("checkpoint-");
+                });
+            } catch (IOException e) {
+                throw new InvalidTrainingInputException("--out " + out + ": cannot list (" + e.getMessage() + ")");
+            }
+        }
+
+        /** The complete checkpoint of the highest step under {@code out}, or null. */
+        static Path latestCheckpoint(Path out) {
+            if (!Files.isDirectory(out)) {
+                return null;
+            }
+            try (Stream<Path> s = Files.list(out)) {
+                return s.filter(p -> p.getFileName().toString().matches("checkpoint-\\d+"))
+                        .filter(p -> Files.isRegularFile(p.resolve(TrainingState.FOLDER).resolve(TrainingState.FILE)))
+                        .max(Comparator.comparingLong(p -> Long.parseLong(p.getFileName().toString().substring(11))))
+                        .orElse(null);
+            } catch (IOException e) {
+                throw new InvalidTrainingInputException("--out " + out + ": cannot list (" + e.getMessage() + ")");
+            }
+        }
+
+        static TrainingState stateOf(TrainOptions o, LrSchedule schedule, String order, LoraConfig lora, long step,
+                                     float[] spanWeights) {
+            return new TrainingState(step, schedule.steps(), o.batchSize(), o.gradAccum(), order,
+                    o.seed(), lora == null ? null : lora.rank(), lora == null ? null : lora.alpha(), o.learnSpanWeights(),
+                    spanWeights == null ? new float[SpanType.COUNT] : spanWeights);
+        }
+
+        private interface Parse<T> {
+            T get();
+        }
+
+        private static <T> T argument(String what, Parse<T> parse) {
+            try {
+                return parse.get();
+            } catch (InvalidTrainingInputException e) {
+                throw e;
+            } catch (IllegalArgumentException e) {
+                throw new InvalidTrainingInputException(what + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** A run in progress: the models, the optimizer state and the outputs. */
+    private static final class Run {
+        private final Plan plan;
+        private final TrainOptions o;
+        private final TrainingListener listener;
+        private final CausalLm student;
+        private final TeacherSource teacher;
+        private final List<Parameter> trainable;
+        private final List<float[]> m = new ArrayList<>();
+        private final List<float[]> v = new ArrayList<>();
+        private final SpanWeights spanWeights;
+        private final BatchOrder order;
+        private final CpuSpanMaskedLoss loss;
+        private final AdamW adam = new AdamW();
+        private final float[] dLogits;
+        private long step;
+
+        Run(Plan plan, TrainingListener listener) throws IOException {
+            this.plan = plan;
+            this.o = plan.options();
+            this.listener = listener;
+            this.student = loadStudent();
+            this.teacher = plan.teacherConfig() != null ? TeacherSource.online(load(o.teacher(), "--teacher"))
+                    : plan.topk() != null ? plan.topk() : TeacherSource.NONE;
+            this.trainable = student.trainableParameters();
+            for (Parameter p : trainable) {
+                m.add(new float[p.size()]);
+                v.add(new float[p.size()]);
+            }
+            this.spanWeights = o.learnSpanWeights() ? new SpanWeights(plan.loss()) : null;
+            this.order = plan.curriculum() != null ? plan.curriculum()
+                    : plan.shuffle() ? DataOrder.shuffled(plan.data().rows(), o.batchSize(), o.seed())
+                    : DataOrder.inFileOrder(plan.data().rows(), o.batchSize());
+            this.loss = new CpuSpanMaskedLoss(plan.threads());
+            this.dLogits = new float[plan.microBatch() * plan.data().length() * student.config().vocabSize()];
+            if (plan.resumeFrom() != null) {
+                restore(plan.resumeDir(), plan.resumeFrom());
+            }
+        }
+
+        private CausalLm loadStudent() {
+            CausalLm model = Files.isDirectory(o.student()) ? load(o.student(), "--student")
+                    : HfCheckpoints.create(plan.studentConfig(), o.seed(), plan.threads());
+            if (plan.lora() != null) {
+                model.enableLora(plan.lora(), o.seed());
+            }
+            return model;
+        }
+
+        private CausalLm load(Path dir, String option) {
+            try {
+                return HfCheckpoints.load(dir, plan.threads());
+            } catch (ModelFormatException e) {
+                throw new InvalidTrainingInputException(e.getMessage(), e);
+            }
+        }
+
+        /** The trainable tensors, their moments and the span weights as the checkpoint left them. */
+        private void restore(Path dir, TrainingState state) throws IOException {
+            Path weights = dir.resolve(plan.lora() != null ? HfCheckpoints.ADAPTER_WEIGHTS : HfCheckpoints.WEIGHTS);
+            try (SafeTensorsReader w = SafeTensorsReader.open(weights);
+                 SafeTensorsReader moments = SafeTensorsReader.open(dir.resolve(TrainingState.FOLDER).resolve(TrainingState.MOMENTS))) {
+                for (int i = 0; i < trainable.size(); i++) {
+                    Parameter p = trainable.get(i);
+                    w.readFloats(p.name(), p.data());
+                    moments.readFloats("exp_avg." + p.name(), m.get(i));
+                    moments.readFloats("exp_avg_sq." + p.name(), v.get(i));
+                }
+                if (spanWeights != null) {
+                    System.arraycopy(state.spanWeights(), 0, spanWeights.s, 0, SpanType.COUNT);
+                    moments.readFloats("exp_avg.span_weights", spanWeights.m);
+                    moments.readFloats("exp_avg_sq.span_weights", spanWeights.v);
+                }
+            }
+            step = state.step();
+            listener.onMessage("resuming " + o.out() + " from " + dir.getFileName() + " (step " + step + " of "
+                    + plan.schedule().steps() + ")");
+        }
+
+        TrainingResult train(BooleanSupplier cancelled) throws IOException {
+            Path out = o.out();
+            Files.createDirectories(out);
+            removeIncomplete(out);
+            String title = "distillab train: " + out.getFileName();
+            MetricsLog log = plan.resumeFrom() != null ? MetricsLog.resumed(out, title, step)
+                    : MetricsLog.fresh(out, title);
+            long steps = plan.schedule().steps();
+            long lastCheckpoint = step;
+            double lastLoss = log.history().isEmpty() ? Double.NaN : log.history().get(log.history().size() - 1).loss();
+            while (step < steps) {
+                if (cancelled.getAsBoolean()) {
+                    if (lastCheckpoint != step) {
+                        checkpoint(out.resolve("checkpoint-" + step), true, false);
+                    }
+                    log.writeChart();
+                    return new TrainingResult(step, steps, true, null, lastLoss);
+                }
+                StepMetrics metrics = step(step + 1);
+                step++;
+                lastLoss = metrics.loss();
+                log.append(metrics);
+                if (step % plan.checkpointEvery() == 0 || step == steps || step % chartEvery(steps) == 0) {
+                    log.writeChart();
+                }
+                listener.onStep(metrics);
+                if (step % plan.checkpointEvery() == 0) {
+                    checkpoint(out.resolve("checkpoint-" + step), true, false);
+                    lastCheckpoint = step;
+                }
+            }
+            Path finalDir = out.resolve("final");
+            checkpoint(finalDir, false, o.merge());
+            log.writeChart();
+            return new TrainingResult(step, steps, false, finalDir, lastLoss);
+        }
+
+        private static long chartEvery(long steps) {
+            return Math.max(10, steps / 100); // a chart for a person watching, not per tiny step
+        }
+
+        /** One step; returns its metrics. Step counts from 1. */
+        private StepMetrics step(long s) {
+            long started = System.nanoTime();
+            TrainingData data = plan.data();
+            int[] rows = order.rows(s);
+            int K = o.gradAccum();
+            int micro = plan.microBatch();
+            int T = data.length();
+            int V = student.config().vocabSize();
+            int vocab = plan.vocab();
+            BatchLabels[] parts = new BatchLabels[K];
+            int[][] partRows = new int[K][];
+            long[] positions = new long[SpanType.COUNT];
+            long[] supervised = new long[SpanType.COUNT];
+            for (int k = 0; k < K; k++) {
+                partRows[k] = Arrays.copyOfRange(rows, k * micro, (k + 1) * micro);
+                parts[k] = new BatchLabels(data, partRows[k]);
+                parts[k].addCounts(positions, supervised);
+            }
+            SpanCounts counts = new SpanCounts(positions, supervised);
+            LossConfig config = spanWeights == null ? plan.loss() : spanWeights.scaled();
+            double[] klSum = new double[SpanType.COUNT];
+            double[] ceSum = new double[SpanType.COUNT];
+            student.zeroGrad();
+            for (int k = 0; k < K; k++) {
+                BatchLabels part = parts[k];
+                int[] at = part.lossPositions();
+                if (at.length == 0) {
+                    continue; // no position: no loss, no gradient
+                }
+                float[] logits = student.forward(part.modelTokens(), part.positions(), micro, T, true);
+                Teacher t = teacher.forPart(part, partRows[k], vocab);
+                LossInputs inputs = LossInputs.of(Gather.rows(logits, V, at, vocab), t, part.labels(), part.spans());
+                try {
+                    inputs.checkFinite(plan.threads());
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalStateException("step " + s + ": " + e.getMessage() + " (training diverged)", e);
+                }
+                LossResult r = loss.computePart(inputs, config, counts, true);
+                byte[] m = part.spans();
+                int[] y = part.labels();
+                for (int i = 0; i < at.length; i++) {
+                    klSum[m[i]] += r.rowKl()[i];
+                    if (y[i] != LossInputs.IGNORE_INDEX) {
+                        ceSum[m[i]] += r.rowCe()[i];
+                    }
+                }
+                Gather.scatter(r.gradient(), at, dLogits, V);
+                student.backward(dLogits);
+            }
+            double[] klMean = new double[SpanType.COUNT];
+            double[] ceMean = new double[SpanType.COUNT];
+            double kl = 0;
+            double ce = 0;
+            for (int k = 0; k < SpanType.COUNT; k++) {
+                klMean[k] = positions[k] == 0 ? 0 : klSum[k] / positions[k];
+                ceMean[k] = supervised[k] == 0 ? 0 : ceSum[k] / supervised[k];
+                kl += plan.loss().klWeight(k) * klMean[k];
+                ce += plan.loss().ceWeight(k) * ceMean[k];
+            }
+            double lossValue = spanWeights == null ? kl + ce : spanWeights.objective(klMean, ceMean);
+
+            List<float[]> grads = new ArrayList<>();
+            List<AdamW.Slot> slots = new ArrayList<>();
+            for (int i = 0; i < trainable.size(); i++) {
+                Parameter p = trainable.get(i);
+                grads.add(p.grad());
+                slots.add(new AdamW.Slot(p.name(), p.data(), p.grad(), m.get(i), v.get(i),
+                        p.decays() ? plan.weightDecay() : 0));
+            }
+            if (spanWeights != null) {
+                grads.add(spanWeights.grad);
+                slots.add(new AdamW.Slot("span_weights", spanWeights.s, spanWeights.grad, spanWeights.m, spanWeights.v, 0));
+            }
+            double norm = GradientClipping.clip(grads, plan.clip(), plan.threads());
+            double lr = plan.schedule().at(s - 1);
+            adam.step(s, lr, slots, plan.threads());
+            long tokens = data.tokenCount(rows);
+            double seconds = (System.nanoTime() - started) / 1e9;
+            return new StepMetrics(s, lossValue, kl, ce, lr, norm, tokens, tokens / seconds, klMean, ceMean);
+        }
+
+        /** Writes a checkpoint folder under a temporary name and renames it into place. */
+        private void checkpoint(Path dir, boolean withState, boolean merged) throws IOException {
+            Path tmp = dir.resolveSibling("." + dir.getFileName() + ".tmp");
+            deleteTree(tmp);
+            if (plan.lora() != null) {
+                HfCheckpoints.saveLoraAdapter(student, tmp);
+                if (merged) {
+                    HfCheckpoints.saveMerged(student, tmp.resolve("merged"));
+                    copyTokenizer(tmp.resolve("merged"));
+                }
+            } else {
+                HfCheckpoints.save(student, tmp);
+            }
+            copyTokenizer(tmp);
+            if (withState) {
+                Path state = tmp.resolve(TrainingState.FOLDER);
+                Files.createDirectories(state);
+                Plan.stateOf(o, plan.schedule(), plan.orderName(), plan.lora(), step,
+                        spanWeights == null ? null : spanWeights.s.clone()).write(state);
+                SafeTensorsWriter w = new SafeTensorsWriter();
+                for (int i = 0; i < trainable.size(); i++) {
+                    Parameter p = trainable.get(i);
+                    w.add("exp_avg." + p.name(), p.shape(), m.get(i));
+                    w.add("exp_avg_sq." + p.name(), p.shape(), v.get(i));
+                }
+                if (spanWeights != null) {
+                    w.add("exp_avg.span_weights", new int[] {SpanType.COUNT}, spanWeights.m);
+                    w.add("exp_avg_sq.span_weights", new int[] {SpanType.COUNT}, spanWeights.v);
+                }
+                w.write(state.resolve(TrainingState.MOMENTS), Map.of("step", Long.toString(step)));
+            }
+            Path old = dir.resolveSibling("." + dir.getFileName() + ".old");
+            deleteTree(old);
+            if (Files.exists(dir)) {
+                Files.move(dir, old, StandardCopyOption.ATOMIC_MOVE);
+            }
+            Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+            deleteTree(old);
+            listener.onCheckpoint(step, dir);
+        }
+
+        private void copyTokenizer(Path dir) throws IOException {
+            if (!Files.isDirectory(o.student())) {
+                return;
+            }
+            for (String name : TOKENIZER_FILES) {
+                Path file = o.student().resolve(name);
+                if (Files.isRegularFile(file)) {
+                    Files.copy(file, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+
+        /** Leftovers of a killed run: temporary checkpoint folders and files. */
+        private static void removeIncomplete(Path out) throws IOException {
+            try (Stream<Path> s = Files.list(out)) {
+                for (Path p : s.toList()) {
+                    String n = p.getFileName().toString();
+                    if (n.startsWith(".") && (n.endsWith(".tmp") || n.endsWith(".old"))) {
+                        deleteTree(p);
+                    }
+                }
+            }
+        }
+
+        private static void deleteTree(Path p) throws IOException {
+            if (!Files.exists(p)) {
+                return;
+            }
+            try (Stream<Path> s = Files.walk(p)) {
+                for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(q);
+                }
+            }
+        }
+    }
+}
