@@ -157,14 +157,16 @@ class JudgeAnalysisTest {
         List<String> common = List.of("analyze", chatFile(dir).toString(), TestData.tauBench().toString(),
                 "--split-trials", "--rps", "--edges", "validated", "--bootstrap", "50", "--seed", "3", "--quiet");
         List<String> local = new java.util.ArrayList<>(common);
-        local.addAll(List.of("--judge", "http://localhost:" + MetricsTestProfile.judgePort(), "--json",
-                dir.resolve("local.json").toString()));
+        local.addAll(List.of("--judge", "http://localhost:" + MetricsTestProfile.judgePort(),
+                "--token", MetricsTestProfile.JUDGE_API_KEY, "--json", dir.resolve("local.json").toString()));
         List<String> remote = new java.util.ArrayList<>(common);
-        remote.addAll(List.of("--server", base.toString(), "--json", dir.resolve("remote.json").toString()));
+        remote.addAll(List.of("--server", base.toString(), "--token", io.distillab.service.support.testing.TestAuth.adminKey(),
+                "--json", dir.resolve("remote.json").toString()));
         int itemsBefore = judge.items.get();
         String[] l = distillab(local);
         assertEquals("0", l[0], l[1]);
         assertTrue(judge.items.get() > itemsBefore, "the in-process run must have asked the judge");
+        assertEquals(0, judge.unauthorized.get(), "the CLI sent its --token to the judge");
         String[] r = distillab(remote);
         assertEquals("0", r[0], r[1]);
 
