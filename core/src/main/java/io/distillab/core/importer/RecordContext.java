@@ -37,7 +37,28 @@ record RecordContext(String file, String record) {
         if (!v.isNumber()) {
             throw error(path, "expected a number, found " + describe(v));
         }
+        if (!Double.isFinite(v.doubleValue())) {
+            // 1e400 parses as infinity, which JSON cannot write back: the stored record would not read
+            throw error(path, "expected a finite number, found " + v.asText());
+        }
         return v.doubleValue();
+    }
+
+    /**
+     * Refuses a number in a value that a double holds only as infinity (1e400): stored, it would be
+     * written as the string "Infinity" and read back as a string, not the number the file gave.
+     */
+    void requireFiniteNumbers(JsonNode value, String path) {
+        if (value.isNumber() && !value.isIntegralNumber() && !Double.isFinite(value.doubleValue())) {
+            throw error(path, "holds a number too large for a double (" + value.asText() + ")");
+        }
+        if (value.isArray()) {
+            for (int i = 0; i < value.size(); i++) {
+                requireFiniteNumbers(value.get(i), path + "[" + i + "]");
+            }
+        } else if (value.isObject()) {
+            value.fields().forEachRemaining(f -> requireFiniteNumbers(f.getValue(), path + "." + f.getKey()));
+        }
     }
 
     int requiredInt(JsonNode parent, String name, String path) {

@@ -31,6 +31,16 @@ import jinjava.javax.el.CompositeELResolver;
  * {@link PythonMethods}.
  */
 public final class ChatTemplate {
+    /**
+     * The longest text a template may produce, in characters: its rendering, and any string or
+     * JSON it builds on the way. A trajectory's rendering is far shorter (a model's whole context is
+     * well under a million characters); the bound keeps a tiny template that loops or doubles a
+     * string from exhausting memory.
+     */
+    static final int MAX_TEXT_CHARS = 32 << 20;
+    /** The most elements a list or map the template builds may hold. */
+    private static final int MAX_COLLECTION_SIZE = 1 << 20;
+
     private final String source;
     private final String where;
     private final Map<String, String> specialTokens;
@@ -53,7 +63,10 @@ public final class ChatTemplate {
                 .withLstripBlocks(true)
                 .withElResolver(resolver)
                 .withFailOnUnknownTokens(false)
-                .withMaxOutputSize(0)
+                .withMaxOutputSize(MAX_TEXT_CHARS)
+                .withMaxStringLength(MAX_TEXT_CHARS)
+                .withMaxListSize(MAX_COLLECTION_SIZE)
+                .withMaxMapSize(MAX_COLLECTION_SIZE)
                 .withLegacyOverrides(LegacyOverrides.newBuilder()
                         .withParseWhitespaceControlStrictly(true)
                         .withUseTrimmingForNotesAndExpressions(true)
@@ -97,6 +110,11 @@ public final class ChatTemplate {
             r = jinjava.renderForResult(source, context);
         } catch (RuntimeException e) {
             throw new TemplateException(where + ": chat template failed: " + e.getMessage(), e);
+        } catch (StackOverflowError e) {
+            // jinjava parses and renders by recursion: a tiny template can nest a few thousand
+            // brackets deep or print a list that holds itself. The render is abandoned whole.
+            throw new TemplateException(where + ": chat template failed: it nests too deeply or renders"
+                    + " a value that contains itself", null);
         }
         for (TemplateError e : r.getErrors()) {
             if (e.getSeverity() == TemplateError.ErrorType.FATAL) {
@@ -105,6 +123,10 @@ public final class ChatTemplate {
                 while (cause != null) {
                     if (cause instanceof RaisedException) {
                         msg = "raise_exception('" + cause.getMessage() + "')";
+                        break;
+                    }
+                    if (cause instanceof PythonMethods.PythonError || cause instanceof PyJson.JsonError) {
+                        msg = cause.getMessage(); // says what Python would: no need of jinjava's wrapping
                         break;
                     }
                     cause = cause.getCause();
@@ -140,6 +162,9 @@ public final class ChatTemplate {
 
     /** HF's {@code tojson}: {@code json.dumps(x, ensure_ascii=False, indent=indent, separators=..., sort_keys=...)}. */
     static final class HfToJson implements Filter {
+        /** The deepest indent taken (chat templates indent by a few spaces). */
+        private static final int MAX_INDENT = 1000;
+
         @Override
         public String getName() {
             return "tojson";
@@ -161,9 +186,25 @@ public final class ChatTemplate {
                 item = String.valueOf(l.get(0));
                 key = String.valueOf(l.get(1));
             }
-            Integer ind = indent == null ? null : indent instanceof Number n ? n.intValue()
-                    : Integer.valueOf(indent.toString());
-            return new PyJson(ind, item, key, Boolean.TRUE.equals(sortKeys)).write(var);
+            return new PyJson(indentUnit(indent), item, key, Boolean.TRUE.equals(sortKeys), MAX_TEXT_CHARS).write(var);
+        }
+
+        /** Python's indent: a number of spaces (none when negative) or the string itself; null for none. */
+        private static String indentUnit(Object indent) {
+            if (indent == null) {
+                return null;
+            }
+            if (indent instanceof CharSequence s) {
+                return s.toString();
+            }
+            if (indent instanceof Long || indent instanceof Integer) {
+                long n = ((Number) indent).longValue();
+                if (n > MAX_INDENT) {
+                    throw new PyJson.JsonError("tojson: an indent of " + n + " is more than " + MAX_INDENT);
+                }
+                return " ".repeat((int) Math.max(0, n));
+            }
+            throw new PyJson.JsonError("tojson: indent must be an integer or a string, not " + indent);
         }
     }
 

@@ -9,10 +9,11 @@ import java.util.Map;
  * Fuzzes the chat-template renderer with arbitrary template sources (a tokenizer_config.json is
  * user input): a template renders a conversation with tool calls, or fails with a
  * {@link ChatTemplate.TemplateException}, whatever its text. Never a NullPointerException, a
- * ClassCastException, a StackOverflowError or an OutOfMemoryError from a tiny template, and never
- * a hang. Seeds (templates written in the style of the real ones, using what they use) and kept
- * findings: ChatTemplateFuzzTestInputs/renderAnyTemplate/; {@code scripts/fuzz.sh} adds the real
- * Qwen3 and Llama 3 templates the build fetched to the seeds of a fuzzing run (docs/fuzzing.md).
+ * ClassCastException, a StackOverflowError or an OutOfMemoryError from a tiny template, never a
+ * rendering longer than {@link ChatTemplate#MAX_TEXT_CHARS}, and never a hang. Seeds (templates
+ * written in the style of the real ones, using what they use) and kept findings:
+ * ChatTemplateFuzzTestInputs/renderAnyTemplate/; {@code scripts/fuzz.sh} adds the real Qwen3 and
+ * Llama 3 templates the build fetched to the seeds of a fuzzing run (docs/fuzzing.md).
  */
 class ChatTemplateFuzzTest {
     private static final Map<String, String> SPECIAL_TOKENS = Map.of(
@@ -38,8 +39,12 @@ class ChatTemplateFuzzTest {
     void renderAnyTemplate(byte[] input) {
         ChatTemplate template = new ChatTemplate(new String(input, StandardCharsets.UTF_8), SPECIAL_TOKENS, "fuzz");
         try {
-            template.render(MESSAGES, TOOLS);
-            template.render(MESSAGES, null);
+            for (List<Object> tools : java.util.Arrays.asList(TOOLS, null)) {
+                String text = template.render(MESSAGES, tools);
+                if (text.length() > ChatTemplate.MAX_TEXT_CHARS) {
+                    throw new AssertionError("rendered " + text.length() + " characters, more than the bound");
+                }
+            }
         } catch (ChatTemplate.TemplateException refused) {
             if (refused.getMessage() == null || !refused.getMessage().startsWith("fuzz: chat template failed")) {
                 throw new AssertionError("a refusal that does not say where: " + refused.getMessage(), refused);
