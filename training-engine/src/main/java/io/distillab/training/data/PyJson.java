@@ -2,7 +2,10 @@ package io.distillab.training.data;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Python's {@code json.dumps} as Hugging Face transformers' {@code tojson} filter calls it
@@ -19,7 +22,7 @@ final class PyJson {
     private final boolean sortKeys;
     private final long maxLength;
     /** The maps and lists being written, outermost first: one met again inside itself is a cycle. */
-    private final java.util.Set<Object> open = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    private final Set<Object> open = Collections.newSetFromMap(new IdentityHashMap<>());
 
     /** A value json.dumps refuses (a cycle, as Python's ValueError) or JSON longer than allowed. */
     static final class JsonError extends RuntimeException {
