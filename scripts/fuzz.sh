@@ -2,10 +2,11 @@
 # Fuzzes the input readers with Jazzer (docs/fuzzing.md): each target for a fixed time, one JVM per
 # target (Jazzer fuzzes one @FuzzTest per JVM), all in one Maven run.
 #
-#   scripts/fuzz.sh [--duration 30s] [--timeout 20] [--keep-going N] [TARGET...]
+#   scripts/fuzz.sh [--duration 30s] [--timeout 60] [--keep-going N] [TARGET...]
 #
 # --duration    fuzzing time per target: 30s, 10m, 2h (libFuzzer's -max_total_time); default 30s
-# --timeout     seconds one input may take before it counts as a hang; default 20
+# --timeout     seconds one input may take before it counts as a hang; default 60 (a chat
+#               template is stopped after 30 s of rendering)
 # --keep-going  go on after a finding, up to N distinct ones per target (a long hunt); default 1
 # TARGET      fuzz test classes (default: all of them):
 #             TauBenchImportFuzzTest Tau2ImportFuzzTest ToolBenchImportFuzzTest ChatJsonlImportFuzzTest
@@ -22,7 +23,7 @@ CORE_TARGETS=(TauBenchImportFuzzTest Tau2ImportFuzzTest ToolBenchImportFuzzTest 
 TRAINING_TARGETS=(NpyReaderFuzzTest SafeTensorsReaderFuzzTest ChatTemplateFuzzTest TrajectoryRendererFuzzTest)
 
 duration=30s
-timeout=20
+timeout=60
 keep_going=1
 targets=()
 while [[ $# -gt 0 ]]; do
@@ -30,7 +31,7 @@ while [[ $# -gt 0 ]]; do
     --duration) duration="$2"; shift 2 ;;
     --timeout) timeout="$2"; shift 2 ;;
     --keep-going) keep_going="$2"; shift 2 ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "fuzz.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     *) targets+=("$1"); shift ;;
   esac
