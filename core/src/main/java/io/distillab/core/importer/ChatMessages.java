@@ -105,6 +105,7 @@ final class ChatMessages {
         if (!a.isObject()) {
             throw ctx.error(path, "expected a JSON object, found " + RecordContext.describe(a));
         }
+        ctx.requireStorableArguments(a, path);
         return a;
     }
 

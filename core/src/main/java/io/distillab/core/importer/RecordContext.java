@@ -37,7 +37,44 @@ record RecordContext(String file, String record) {
         if (!v.isNumber()) {
             throw error(path, "expected a number, found " + describe(v));
         }
+        if (!Double.isFinite(v.doubleValue())) {
+            // 1e400 parses as infinity, which JSON cannot write back: the stored record would not read
+            throw error(path, "expected a finite number, found " + v.asText());
+        }
         return v.doubleValue();
+    }
+
+    /**
+     * How deep a call's arguments may nest. Arguments given as a JSON string are parsed on their
+     * own, so they could nest as deep as a whole record may (1000); stored inside their canonical
+     * record they would pass that limit and the record could not be written. Real arguments nest a
+     * few levels.
+     */
+    static final int MAX_ARGUMENT_DEPTH = 100;
+
+    /**
+     * Refuses arguments that storage would not give back as they are: nested deeper than
+     * {@link #MAX_ARGUMENT_DEPTH}, or holding a number that a double holds only as infinity (1e400),
+     * which would be written as the string "Infinity" and read back as a string.
+     */
+    void requireStorableArguments(JsonNode value, String path) {
+        requireStorable(value, path, 1);
+    }
+
+    private void requireStorable(JsonNode value, String path, int depth) {
+        if (value.isNumber() && !value.isIntegralNumber() && !Double.isFinite(value.doubleValue())) {
+            throw error(path, "holds a number too large for a double (" + value.asText() + ")");
+        }
+        if (value.isContainerNode() && depth > MAX_ARGUMENT_DEPTH) {
+            throw error(path, "nests deeper than " + MAX_ARGUMENT_DEPTH + " levels");
+        }
+        if (value.isArray()) {
+            for (int i = 0; i < value.size(); i++) {
+                requireStorable(value.get(i), path + "[" + i + "]", depth + 1);
+            }
+        } else if (value.isObject()) {
+            value.fields().forEachRemaining(f -> requireStorable(f.getValue(), path + "." + f.getKey(), depth + 1));
+        }
     }
 
     int requiredInt(JsonNode parent, String name, String path) {

@@ -4,6 +4,7 @@ import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.LegacyOverrides;
 import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
+import com.hubspot.jinjava.el.JinjavaNodePreProcessor;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
@@ -31,6 +32,31 @@ import jinjava.javax.el.CompositeELResolver;
  * {@link PythonMethods}.
  */
 public final class ChatTemplate {
+    /**
+     * The longest text a template may produce, in characters: its rendering, and any string or
+     * JSON it builds on the way. A trajectory's rendering is far shorter (a model's whole context is
+     * well under a million characters); the bound keeps a tiny template that loops or doubles a
+     * string from exhausting memory.
+     */
+    static final int MAX_TEXT_CHARS = 32 << 20;
+    /** The most elements a list or map the template builds may hold. */
+    private static final int MAX_COLLECTION_SIZE = 1 << 20;
+    /**
+     * The most template nodes (texts, tags, expressions) one rendering may render, counting each
+     * loop iteration's. Qwen3's template renders a few dozen per message, so a trajectory of
+     * thousands of messages (far more than any context holds) stays below; nested loops over
+     * range(1000) do not.
+     */
+    static final long MAX_RENDER_STEPS = 200_000;
+    /**
+     * The longest one rendering may take: a real one takes milliseconds. The step count bounds
+     * loops with bodies; this bounds what it cannot see (nested loops with empty bodies).
+     */
+    static final long MAX_RENDER_NANOS = 30_000_000_000L;
+
+    /** The steps and the deadline of the rendering in progress on this thread. */
+    private static final ThreadLocal<long[]> BUDGET = new ThreadLocal<>();
+
     private final String source;
     private final String where;
     private final Map<String, String> specialTokens;
@@ -53,7 +79,11 @@ public final class ChatTemplate {
                 .withLstripBlocks(true)
                 .withElResolver(resolver)
                 .withFailOnUnknownTokens(false)
-                .withMaxOutputSize(0)
+                .withMaxOutputSize(MAX_TEXT_CHARS)
+                .withMaxStringLength(MAX_TEXT_CHARS)
+                .withMaxListSize(MAX_COLLECTION_SIZE)
+                .withMaxMapSize(MAX_COLLECTION_SIZE)
+                .withNodePreProcessor(new JinjavaNodePreProcessor().andThen((node, interpreter) -> spendStep()))
                 .withLegacyOverrides(LegacyOverrides.newBuilder()
                         .withParseWhitespaceControlStrictly(true)
                         .withUseTrimmingForNotesAndExpressions(true)
@@ -93,10 +123,20 @@ public final class ChatTemplate {
         }
         context.put("add_generation_prompt", false);
         RenderResult r;
+        BUDGET.set(new long[] {0, System.nanoTime() + MAX_RENDER_NANOS});
         try {
             r = jinjava.renderForResult(source, context);
+        } catch (RenderTooLong e) {
+            throw new TemplateException(where + ": chat template failed: " + e.getMessage(), null);
         } catch (RuntimeException e) {
             throw new TemplateException(where + ": chat template failed: " + e.getMessage(), e);
+        } catch (StackOverflowError e) {
+            // jinjava parses and renders by recursion: a tiny template can nest a few thousand
+            // brackets deep or print a list that holds itself. The render is abandoned whole.
+            throw new TemplateException(where + ": chat template failed: it nests too deeply or renders"
+                    + " a value that contains itself", null);
+        } finally {
+            BUDGET.remove();
         }
         for (TemplateError e : r.getErrors()) {
             if (e.getSeverity() == TemplateError.ErrorType.FATAL) {
@@ -107,6 +147,11 @@ public final class ChatTemplate {
                         msg = "raise_exception('" + cause.getMessage() + "')";
                         break;
                     }
+                    if (cause instanceof PythonMethods.PythonError || cause instanceof PyJson.JsonError
+                            || cause instanceof RenderTooLong) {
+                        msg = cause.getMessage(); // says what Python would: no need of jinjava's wrapping
+                        break;
+                    }
                     cause = cause.getCause();
                 }
                 throw new TemplateException(where + ": chat template failed at line " + e.getLineno() + ": "
@@ -114,6 +159,30 @@ public final class ChatTemplate {
             }
         }
         return r.getOutput();
+    }
+
+    /** Counts a node about to render against this thread's rendering budget. */
+    private static void spendStep() {
+        long[] budget = BUDGET.get();
+        if (budget == null) {
+            return;
+        }
+        if (++budget[0] > MAX_RENDER_STEPS) {
+            throw new RenderTooLong("it renders more than " + MAX_RENDER_STEPS + " template nodes (loops too long)");
+        }
+        if (System.nanoTime() > budget[1]) {
+            throw new RenderTooLong("it takes longer than " + MAX_RENDER_NANOS / 1_000_000_000L + " s to render");
+        }
+    }
+
+    /**
+     * A rendering over its budget. An Error, not an exception: jinjava records an exception in a
+     * node as that node's error and renders on, which inside a long loop is the very work to stop.
+     */
+    private static final class RenderTooLong extends Error {
+        RenderTooLong(String message) {
+            super(message, null, false, false);
+        }
     }
 
     /** A template that does not render: the message says where and why. */
@@ -140,6 +209,9 @@ public final class ChatTemplate {
 
     /** HF's {@code tojson}: {@code json.dumps(x, ensure_ascii=False, indent=indent, separators=..., sort_keys=...)}. */
     static final class HfToJson implements Filter {
+        /** The deepest indent taken (chat templates indent by a few spaces). */
+        private static final int MAX_INDENT = 1000;
+
         @Override
         public String getName() {
             return "tojson";
@@ -161,9 +233,25 @@ public final class ChatTemplate {
                 item = String.valueOf(l.get(0));
                 key = String.valueOf(l.get(1));
             }
-            Integer ind = indent == null ? null : indent instanceof Number n ? n.intValue()
-                    : Integer.valueOf(indent.toString());
-            return new PyJson(ind, item, key, Boolean.TRUE.equals(sortKeys)).write(var);
+            return new PyJson(indentUnit(indent), item, key, Boolean.TRUE.equals(sortKeys), MAX_TEXT_CHARS).write(var);
+        }
+
+        /** Python's indent: a number of spaces (none when negative) or the string itself; null for none. */
+        private static String indentUnit(Object indent) {
+            if (indent == null) {
+                return null;
+            }
+            if (indent instanceof CharSequence s) {
+                return s.toString();
+            }
+            if (indent instanceof Long || indent instanceof Integer) {
+                long n = ((Number) indent).longValue();
+                if (n > MAX_INDENT) {
+                    throw new PyJson.JsonError("tojson: an indent of " + n + " is more than " + MAX_INDENT);
+                }
+                return " ".repeat((int) Math.max(0, n));
+            }
+            throw new PyJson.JsonError("tojson: indent must be an integer or a string, not " + indent);
         }
     }
 

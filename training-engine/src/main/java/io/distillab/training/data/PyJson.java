@@ -2,7 +2,10 @@ package io.distillab.training.data;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Python's {@code json.dumps} as Hugging Face transformers' {@code tojson} filter calls it
@@ -13,20 +16,35 @@ import java.util.Map;
  * as Python's {@code repr}.
  */
 final class PyJson {
-    private final Integer indent;
+    private final String indent;
     private final String itemSeparator;
     private final String keySeparator;
     private final boolean sortKeys;
+    private final long maxLength;
+    /** The maps and lists being written, outermost first: one met again inside itself is a cycle. */
+    private final Set<Object> open = Collections.newSetFromMap(new IdentityHashMap<>());
 
-    PyJson(Integer indent, String itemSeparator, String keySeparator, boolean sortKeys) {
+    /** A value json.dumps refuses (a cycle, as Python's ValueError) or JSON longer than allowed. */
+    static final class JsonError extends RuntimeException {
+        JsonError(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * @param indent    the text of one indent level (Python's {@code indent} as a string), or null for one line
+     * @param maxLength the longest text to write: past it the value is refused ({@link JsonError})
+     */
+    PyJson(String indent, String itemSeparator, String keySeparator, boolean sortKeys, long maxLength) {
         this.indent = indent;
         this.itemSeparator = itemSeparator != null ? itemSeparator : indent == null ? ", " : ",";
         this.keySeparator = keySeparator != null ? keySeparator : ": ";
         this.sortKeys = sortKeys;
+        this.maxLength = maxLength;
     }
 
     static String dumps(Object value) {
-        return new PyJson(null, null, null, false).write(value);
+        return new PyJson(null, null, null, false, Integer.MAX_VALUE - 8).write(value);
     }
 
     String write(Object value) {
@@ -36,6 +54,22 @@ final class PyJson {
     }
 
     private void write(Object v, StringBuilder sb, int level) {
+        if (sb.length() > maxLength) {
+            throw new JsonError("tojson: the JSON is longer than " + maxLength + " characters");
+        }
+        if ((v instanceof Map || v instanceof Iterable) && !open.add(v)) {
+            throw new JsonError("tojson: circular reference detected (a value contains itself)");
+        }
+        try {
+            writeValue(v, sb, level);
+        } finally {
+            if (v instanceof Map || v instanceof Iterable) {
+                open.remove(v);
+            }
+        }
+    }
+
+    private void writeValue(Object v, StringBuilder sb, int level) {
         if (v == null) {
             sb.append("null");
         } else if (v instanceof Boolean b) {
@@ -98,8 +132,11 @@ final class PyJson {
 
     private void newline(StringBuilder sb, int level) {
         if (indent != null) {
+            if (sb.length() + (long) indent.length() * level > maxLength) {
+                throw new JsonError("tojson: the JSON is longer than " + maxLength + " characters");
+            }
             sb.append('\n');
-            sb.append(" ".repeat(indent * level));
+            sb.append(indent.repeat(level));
         }
     }
 

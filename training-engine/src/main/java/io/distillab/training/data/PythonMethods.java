@@ -42,36 +42,105 @@ final class PythonMethods extends ELResolver {
     private static Object stringMethod(String s, String name, Object[] p) {
         switch (name) {
             case "startswith":
-                return p.length == 1 ? anyOf(p[0], x -> s.startsWith(x)) : NONE;
+                return p.length == 1 ? anyOf(p[0], name, x -> s.startsWith(x)) : NONE;
             case "endswith":
-                return p.length == 1 ? anyOf(p[0], x -> s.endsWith(x)) : NONE;
+                return p.length == 1 ? anyOf(p[0], name, x -> s.endsWith(x)) : NONE;
             case "strip":
-                return p.length <= 1 ? rstrip(lstrip(s, chars(p)), chars(p)) : NONE;
+                return p.length <= 1 ? rstrip(lstrip(s, chars(p, name)), chars(p, name)) : NONE;
             case "lstrip":
-                return p.length <= 1 ? lstrip(s, chars(p)) : NONE;
+                return p.length <= 1 ? lstrip(s, chars(p, name)) : NONE;
             case "rstrip":
-                return p.length <= 1 ? rstrip(s, chars(p)) : NONE;
+                return p.length <= 1 ? rstrip(s, chars(p, name)) : NONE;
             case "split":
-                return p.length <= 2 ? split(s, p.length == 0 || p[0] == null ? null : p[0].toString(),
-                        p.length == 2 ? ((Number) p[1]).intValue() : -1) : NONE;
+                return p.length <= 2 ? split(s, p.length == 0 ? null : optionalStr(p[0], name),
+                        p.length == 2 ? integer(p[1], name) : -1) : NONE;
             case "upper":
                 return p.length == 0 ? s.toUpperCase(java.util.Locale.ROOT) : NONE;
             case "lower":
                 return p.length == 0 ? s.toLowerCase(java.util.Locale.ROOT) : NONE;
             case "replace":
-                return p.length == 2 ? s.replace(p[0].toString(), p[1].toString()) : NONE;
+                return p.length == 2 ? replace(s, str(p[0], name), str(p[1], name)) : NONE;
             case "find":
-                return p.length == 1 ? (long) s.indexOf(p[0].toString()) : NONE;
+                return p.length == 1 ? (long) s.indexOf(str(p[0], name)) : NONE;
             case "count":
-                return p.length == 1 ? (long) count(s, p[0].toString()) : NONE;
+                return p.length == 1 ? (long) count(s, str(p[0], name)) : NONE;
             case "join":
-                return p.length == 1 && p[0] instanceof Iterable<?> it ? join(s, it) : NONE;
+                return p.length == 1 ? join(s, p[0]) : NONE;
             default:
                 return NONE;
         }
     }
 
-    private static String join(String sep, Iterable<?> it) {
+    /**
+     * What Python raises for a method called with arguments of the wrong type (TypeError) or a
+     * result too big to build; jinjava reports it as the template's error, with its line. (Not an
+     * IllegalArgumentException: jinjava takes that for "no such method" and drops the message.)
+     */
+    static final class PythonError extends RuntimeException {
+        PythonError(String message) {
+            super(message);
+        }
+    }
+
+    private static String str(Object arg, String method) {
+        if (arg instanceof CharSequence c) {
+            return c.toString();
+        }
+        throw new PythonError(method + "() argument must be str, not " + pythonType(arg));
+    }
+
+    /** A string, or null for Python's None (where the method takes None for its default). */
+    private static String optionalStr(Object arg, String method) {
+        return arg == null ? null : str(arg, method);
+    }
+
+    private static int integer(Object arg, String method) {
+        if (arg instanceof Long || arg instanceof Integer) {
+            long n = ((Number) arg).longValue();
+            return (int) Math.max(-1, Math.min(Integer.MAX_VALUE, n));
+        }
+        throw new PythonError(method + "() argument must be int, not " + pythonType(arg));
+    }
+
+    static String pythonType(Object o) {
+        if (o == null) {
+            return "None";
+        }
+        if (o instanceof CharSequence) {
+            return "str";
+        }
+        if (o instanceof Boolean) {
+            return "bool";
+        }
+        if (o instanceof Long || o instanceof Integer) {
+            return "int";
+        }
+        if (o instanceof Number) {
+            return "float";
+        }
+        if (o instanceof Map) {
+            return "dict";
+        }
+        if (o instanceof Iterable) {
+            return "list";
+        }
+        return o.getClass().getSimpleName();
+    }
+
+    /** Python's str.replace, refused when the result would be longer than a template may build. */
+    private static String replace(String s, String old, String replacement) {
+        long length = s.length() + (long) count(s, old) * (replacement.length() - old.length());
+        if (length > ChatTemplate.MAX_TEXT_CHARS) {
+            throw new PythonError("replace() would build a string of " + length
+                    + " characters, more than " + ChatTemplate.MAX_TEXT_CHARS);
+        }
+        return s.replace(old, replacement); // with an empty old, before every character and at the end, as Python
+    }
+
+    private static String join(String sep, Object items) {
+        if (!(items instanceof Iterable<?> it)) {
+            throw new PythonError("join() can only join an iterable, not " + pythonType(items));
+        }
         StringBuilder sb = new StringBuilder();
         boolean first = true;
         for (Object o : it) {
@@ -79,7 +148,11 @@ final class PythonMethods extends ELResolver {
                 sb.append(sep);
             }
             first = false;
-            sb.append(o);
+            sb.append(str(o, "join"));
+            if (sb.length() > ChatTemplate.MAX_TEXT_CHARS) {
+                throw new PythonError("join() would build a string of more than "
+                        + ChatTemplate.MAX_TEXT_CHARS + " characters");
+            }
         }
         return sb.toString();
     }
@@ -108,21 +181,22 @@ final class PythonMethods extends ELResolver {
         }
     }
 
-    private static boolean anyOf(Object prefixes, java.util.function.Predicate<String> test) {
+    /** Python's startswith/endswith: one string or a tuple (here a list) of strings. */
+    private static boolean anyOf(Object prefixes, String method, java.util.function.Predicate<String> test) {
         if (prefixes instanceof Iterable<?> it) {
             for (Object o : it) {
-                if (test.test(o.toString())) {
+                if (test.test(str(o, method))) {
                     return true;
                 }
             }
             return false;
         }
-        return test.test(prefixes.toString());
+        return test.test(str(prefixes, method));
     }
 
     /** The characters to strip, or null for Python's default (white space). */
-    private static String chars(Object[] p) {
-        return p.length == 0 || p[0] == null ? null : p[0].toString();
+    private static String chars(Object[] p, String method) {
+        return p.length == 0 ? null : optionalStr(p[0], method);
     }
 
     private static boolean stripped(char c, String chars) {
@@ -176,7 +250,7 @@ final class PythonMethods extends ELResolver {
             return out;
         }
         if (sep.isEmpty()) {
-            throw new IllegalArgumentException("empty separator");
+            throw new PythonError("split(): empty separator");
         }
         int from = 0;
         while (maxSplit < 0 || out.size() < maxSplit) {

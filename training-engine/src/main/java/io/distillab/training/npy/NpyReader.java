@@ -28,12 +28,24 @@ public final class NpyReader {
     private NpyReader() {
     }
 
-    /** The header of a file: what {@link #read(Path)} would return, without the data. */
+    /**
+     * The header of a file: what {@link #read(Path)} would return, without the data. Its element
+     * count and data size fit a {@code long} ({@link #readHeader} refuses a shape whose do not).
+     */
     public record Header(NpyDType dtype, long[] shape, long dataOffset) {
         public long elementCount() {
             long n = 1;
             for (long s : shape) {
                 n = Math.multiplyExact(n, s);
+            }
+            return n;
+        }
+
+        /** Elements per row: the product of all dimensions but the first (1 for a scalar). */
+        long rowLength() {
+            long n = 1;
+            for (int d = 1; d < shape.length; d++) {
+                n = Math.multiplyExact(n, shape[d]);
             }
             return n;
         }
@@ -46,6 +58,11 @@ public final class NpyReader {
     static NpyArray read(Path file, int maxBlockElements) throws IOException {
         try (FileChannel channel = open(file)) {
             Header header = readHeader(file, channel);
+            if (header.rowLength() > maxBlockElements) {
+                throw new NpyFormatException(file, "a row of " + header.dtype().numpyName() + " "
+                        + NpyArray.shapeString(header.shape()) + " holds " + header.rowLength()
+                        + " elements, more than DistilLab reads in one row (" + maxBlockElements + ")");
+            }
             long expected = header.elementCount() * header.dtype().size();
             long available = channel.size() - header.dataOffset();
             if (available < expected) {
@@ -109,7 +126,27 @@ public final class NpyReader {
         String dict = new String(text.array(), major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
         NpyDType dtype = parseDType(file, dict);
         rejectFortranOrder(file, dict);
-        return new Header(dtype, parseShape(file, dict), dataOffset);
+        long[] shape = parseShape(file, dict);
+        checkSize(file, dtype, shape);
+        return new Header(dtype, shape, dataOffset);
+    }
+
+    /**
+     * Refuses a shape whose element count, row length or data size overflows a {@code long}: a
+     * header may claim any shape, and the reader compares the size it claims with the file's.
+     */
+    private static void checkSize(Path file, NpyDType dtype, long[] shape) throws NpyFormatException {
+        try {
+            long row = 1; // checked on its own: with no rows the elements are 0 whatever the row
+            for (int d = 1; d < shape.length; d++) {
+                row = Math.multiplyExact(row, shape[d]);
+            }
+            long elements = shape.length == 0 ? 1 : Math.multiplyExact(row, shape[0]);
+            Math.multiplyExact(elements, dtype.size());
+        } catch (ArithmeticException e) {
+            throw new NpyFormatException(file, "shape " + NpyArray.shapeString(shape) + " of " + dtype.numpyName()
+                    + " is larger than any file");
+        }
     }
 
     private static NpyDType parseDType(Path file, String dict) throws NpyFormatException {

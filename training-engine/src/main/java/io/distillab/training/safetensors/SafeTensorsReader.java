@@ -22,7 +22,7 @@ import java.util.Set;
  * one at a time and converted to float32 (F32, BF16 and F16 are read).
  */
 public final class SafeTensorsReader implements AutoCloseable {
-    /** A tensor's entry in the header. */
+    /** A tensor's entry in the header (checked: its element count fits a {@code long}). */
     public record TensorInfo(String name, String dtype, int[] shape, long begin, long end) {
         public long elements() {
             long n = 1;
@@ -72,6 +72,9 @@ public final class SafeTensorsReader implements AutoCloseable {
             for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
                 if (e.getKey().equals("__metadata__")) {
+                    if (!e.getValue().isObject()) {
+                        throw new SafeTensorsFormatException(file, "__metadata__ is not a JSON object");
+                    }
                     e.getValue().fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
                     continue;
                 }
@@ -88,32 +91,59 @@ public final class SafeTensorsReader implements AutoCloseable {
         return new SafeTensorsReader(file);
     }
 
+    /**
+     * One tensor's entry, checked before anything is read: dtype a string, shape non-negative
+     * integers whose product fits a {@code long}, data_offsets two integers inside the data, and
+     * for a dtype of known width exactly the bytes the shape needs. A header may claim anything;
+     * every size it claims is compared with the file's before it is used.
+     */
     private TensorInfo parseEntry(String name, JsonNode e, long dataSize) {
-        String dtype = e.path("dtype").asText(null);
+        JsonNode dtypeNode = e.get("dtype");
         JsonNode shapeNode = e.get("shape");
         JsonNode offsets = e.get("data_offsets");
-        if (dtype == null || shapeNode == null || !shapeNode.isArray() || offsets == null || offsets.size() != 2) {
+        if (dtypeNode == null || !dtypeNode.isTextual() || shapeNode == null || !shapeNode.isArray()
+                || offsets == null || !offsets.isArray() || offsets.size() != 2) {
             throw new SafeTensorsFormatException(file, "tensor " + name + " has no dtype, shape or data_offsets");
         }
+        String dtype = dtypeNode.textValue();
         int[] shape = new int[shapeNode.size()];
+        long elements = 1;
         for (int i = 0; i < shape.length; i++) {
-            shape[i] = shapeNode.get(i).asInt(-1);
-            if (shape[i] < 0) {
-                throw new SafeTensorsFormatException(file, "tensor " + name + " has a negative dimension");
+            JsonNode d = shapeNode.get(i);
+            if (!d.isIntegralNumber() || !d.canConvertToInt() || d.intValue() < 0) {
+                throw new SafeTensorsFormatException(file, "tensor " + name + " has a dimension that is not an"
+                        + " integer from 0 to " + Integer.MAX_VALUE + ": " + d);
             }
+            shape[i] = d.intValue();
         }
-        long begin = offsets.get(0).asLong(-1), end = offsets.get(1).asLong(-1);
-        TensorInfo info = new TensorInfo(name, dtype, shape, begin, end);
+        long bytes;
+        try {
+            for (int dim : shape) {
+                elements = Math.multiplyExact(elements, dim);
+            }
+            bytes = Math.multiplyExact(elements, Math.max(1, bytesPerElement(dtype)));
+        } catch (ArithmeticException overflow) {
+            throw new SafeTensorsFormatException(file, "tensor " + name + " has shape " + java.util.Arrays.toString(shape)
+                    + ", larger than any file");
+        }
+        JsonNode b = offsets.get(0);
+        JsonNode en = offsets.get(1);
+        if (!b.isIntegralNumber() || !b.canConvertToLong() || !en.isIntegralNumber() || !en.canConvertToLong()) {
+            throw new SafeTensorsFormatException(file, "tensor " + name + " data_offsets " + offsets
+                    + " are not two integers");
+        }
+        long begin = b.longValue();
+        long end = en.longValue();
         if (begin < 0 || end < begin || end > dataSize) {
             throw new SafeTensorsFormatException(file, "tensor " + name + " data_offsets [" + begin + ", " + end
                     + "] lie outside the " + dataSize + " data bytes");
         }
         int width = bytesPerElement(dtype);
-        if (width > 0 && end - begin != info.elements() * width) {
+        if (width > 0 && end - begin != bytes) {
             throw new SafeTensorsFormatException(file, "tensor " + name + " holds " + (end - begin) + " bytes, its "
-                    + dtype + " shape needs " + info.elements() * width);
+                    + dtype + " shape " + java.util.Arrays.toString(shape) + " needs " + bytes);
         }
-        return info;
+        return new TensorInfo(name, dtype, shape, begin, end);
     }
 
     private static int bytesPerElement(String dtype) {
