@@ -1,6 +1,7 @@
 package io.distillab.core.graph;
 
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 
 /**
  * Substring questions against the texts agents were given (rule 2 of the candidate edges). Short
@@ -18,16 +19,25 @@ final class KnownText {
     }
 
     static boolean contains(String text, String value) {
+        return matcher(text).test(value);
+    }
+
+    /**
+     * "Is v a substring of text?" for one text, resolved once: finding a long text's automaton costs
+     * a comparison of the whole text with the indexed one (each trajectory holds its own copy of
+     * the system prompt), so a trajectory asks for it once per message, not once per value.
+     */
+    static Predicate<String> matcher(String text) {
         if (text.length() < INDEX_FROM) {
-            return text.contains(value);
+            return text::contains;
         }
         SuffixAutomaton sa = INDEX.get(text);
         if (sa == null) {
             if (INDEX.size() >= MAX_INDEXED) {
-                return text.contains(value);
+                return text::contains;
             }
             sa = INDEX.computeIfAbsent(text, SuffixAutomaton::new);
         }
-        return sa.contains(value);
+        return sa::contains;
     }
 }
