@@ -4,9 +4,7 @@ import io.distillab.cli.analyze.AnalyzeCommand;
 import io.distillab.core.importer.ImportException;
 import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.function.Supplier;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -17,20 +15,27 @@ public final class Distillab {
     public static final String VERSION = "distillab 0.1.0";
 
     /**
-     * The subcommands by name, as suppliers: picocli reads a command's annotations when it is
-     * added, so only the one the arguments name is built (see {@link #newCommandLine(String...)}).
+     * The subcommands' names, in the order usage lists them. Each is built by {@link #subcommand}:
+     * picocli reads a command's annotations when it is added, so only the one the arguments name is
+     * built (see {@link #newCommandLine(String...)}). A switch rather than a map of constructor
+     * references: those are lambdas, bootstrapped when this class initializes, which even
+     * {@code --version} paid for.
      */
-    private static final Map<String, Supplier<Object>> SUBCOMMANDS = new LinkedHashMap<>();
+    private static final List<String> SUBCOMMANDS =
+            List.of("help", "analyze", "bench", "loss", "import", "train", "prepare", "teacher-topk");
 
-    static {
-        SUBCOMMANDS.put("help", CommandLine.HelpCommand::new);
-        SUBCOMMANDS.put("analyze", AnalyzeCommand::new);
-        SUBCOMMANDS.put("bench", BenchCommand::new);
-        SUBCOMMANDS.put("loss", io.distillab.cli.loss.LossCommand::new);
-        SUBCOMMANDS.put("import", io.distillab.cli.server.ImportCommand::new);
-        SUBCOMMANDS.put("train", io.distillab.cli.train.TrainCommand::new);
-        SUBCOMMANDS.put("prepare", io.distillab.cli.prepare.PrepareCommand::new);
-        SUBCOMMANDS.put("teacher-topk", io.distillab.cli.prepare.TeacherTopKCommand::new);
+    private static Object subcommand(String name) {
+        return switch (name) {
+            case "help" -> new CommandLine.HelpCommand();
+            case "analyze" -> new AnalyzeCommand();
+            case "bench" -> new BenchCommand();
+            case "loss" -> new io.distillab.cli.loss.LossCommand();
+            case "import" -> new io.distillab.cli.server.ImportCommand();
+            case "train" -> new io.distillab.cli.train.TrainCommand();
+            case "prepare" -> new io.distillab.cli.prepare.PrepareCommand();
+            case "teacher-topk" -> new io.distillab.cli.prepare.TeacherTopKCommand();
+            default -> throw new IllegalArgumentException(name);
+        };
     }
 
     public static void main(String[] args) {
@@ -54,11 +59,12 @@ public final class Distillab {
      */
     public static CommandLine newCommandLine(String... arguments) {
         CommandLine cl = new CommandLine(new Distillab());
-        Supplier<Object> only = arguments.length > 0 && !arguments[0].equals("help") ? SUBCOMMANDS.get(arguments[0]) : null;
-        if (only != null) {
-            cl.addSubcommand(arguments[0], only.get());
+        if (arguments.length > 0 && !arguments[0].equals("help") && SUBCOMMANDS.contains(arguments[0])) {
+            cl.addSubcommand(arguments[0], subcommand(arguments[0]));
         } else {
-            SUBCOMMANDS.forEach((name, command) -> cl.addSubcommand(name, command.get()));
+            for (String name : SUBCOMMANDS) {
+                cl.addSubcommand(name, subcommand(name));
+            }
         }
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             String message = userMessage(ex);

@@ -49,7 +49,7 @@ public final class BenchCliCommand implements Callable<Integer> {
     @Option(names = "--skip-population", description = "Only the start-up and the bundled job.")
     boolean skipPopulation;
 
-    @Option(names = "--variants", description = "Also time the JVM flag variants (no CDS archive, C2, G1, the old default).")
+    @Option(names = "--variants", description = "Also time the JVM flag variants (no CDS archive, CDS relocated, C2, G1, the old default).")
     boolean variants;
 
     /** One way of running a workload. */
@@ -70,8 +70,11 @@ public final class BenchCliCommand implements Callable<Integer> {
         runners.add(new Runner("bin/distillab (CDS archive " + (Files.exists(archive) ? "present" : "ABSENT")
                 + ", C1, SerialGC)", Map.of(), List.of(bin.toString())));
         if (variants) {
-            String cds = "-XX:SharedArchiveFile=" + archive + " -Xlog:cds=off -Xlog:cds+dynamic=off";
+            String mapped = "-XX:SharedArchiveFile=" + archive + " -Xlog:cds=off -Xlog:cds+dynamic=off";
+            String cds = mapped + " -XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0";
             runners.add(variant("no CDS archive (C1, SerialGC)", "-Xmx2g -XX:TieredStopAtLevel=1 -XX:+UseSerialGC", bin));
+            runners.add(variant("CDS relocated at start (the JDK's default), C1, SerialGC",
+                    "-Xmx2g -XX:TieredStopAtLevel=1 -XX:+UseSerialGC " + mapped, bin));
             runners.add(variant("CDS, C1+C2 (tiered), SerialGC", "-Xmx2g -XX:+UseSerialGC " + cds, bin));
             runners.add(variant("CDS, C1, G1", "-Xmx2g -XX:TieredStopAtLevel=1 " + cds, bin));
             runners.add(variant("before: -Xmx2g only", "-Xmx2g", bin));

@@ -49,6 +49,8 @@ public final class ArgumentValues {
         String text;
         if (n.isTextual()) {
             text = SpecText.trim(n.textValue());
+        } else if (n.isInt() || n.isLong()) {
+            text = Long.toString(n.longValue()); // the digits, without a BigInteger per number
         } else if (n.isIntegralNumber()) {
             text = n.bigIntegerValue().toString();
         } else if (n.isNumber()) {

@@ -7,6 +7,7 @@ import io.distillab.core.trajectory.Trajectory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * SPEC section 2's candidate dependency edges: for each value v of call c_j, an edge from the
@@ -25,6 +26,7 @@ public final class CandidateEdges {
             return edges;
         }
         CallOutput[] outputs = new CallOutput[n];
+        KnownBefore known = new KnownBefore(t.messages());
         for (int j = 1; j < n; j++) {
             ToolCall target = calls.get(j);
             Set<String> values = ArgumentValues.of(target.arguments());
@@ -43,7 +45,7 @@ public final class CandidateEdges {
                         break;
                     }
                 }
-                if (source >= 0 && !knownBefore(t.messages(), target.messageIndex(), v)) {
+                if (source >= 0 && !known.test(target.messageIndex(), v)) {
                     edges.add(new CandidateEdge(source + 1, j + 1, v));
                 }
             }
@@ -53,13 +55,33 @@ public final class CandidateEdges {
 
     /** Rule 2: v occurs as a substring of a system or user message before message {@code before}. */
     public static boolean knownBefore(List<Message> messages, int before, String v) {
-        for (int m = 0; m < before; m++) {
-            Message msg = messages.get(m);
-            if ((msg.role() == Role.SYSTEM || msg.role() == Role.USER) && msg.text() != null
-                    && KnownText.contains(msg.text(), v)) {
-                return true;
-            }
+        return new KnownBefore(messages).test(before, v);
+    }
+
+    /** Rule 2 over one trajectory's messages, each system or user text's matcher resolved on first use. */
+    private static final class KnownBefore {
+        private final List<Message> messages;
+        private final Predicate<String>[] matchers;
+
+        @SuppressWarnings("unchecked")
+        KnownBefore(List<Message> messages) {
+            this.messages = messages;
+            this.matchers = new Predicate[messages.size()];
         }
-        return false;
+
+        boolean test(int before, String v) {
+            for (int m = 0; m < before; m++) {
+                Message msg = messages.get(m);
+                if ((msg.role() == Role.SYSTEM || msg.role() == Role.USER) && msg.text() != null) {
+                    if (matchers[m] == null) {
+                        matchers[m] = KnownText.matcher(msg.text());
+                    }
+                    if (matchers[m].test(v)) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
     }
 }

@@ -3,6 +3,7 @@ package io.distillab.core.graph;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Substring questions against the texts agents were given (rule 2 of the candidate edges). Short
@@ -26,11 +27,17 @@ final class KnownText {
     }
 
     static boolean contains(String text, String value) {
-        if (text.length() < INDEX_FROM) {
-            return text.contains(value);
-        }
-        if (text.length() > MAX_INDEXED_CHARS) {
-            return text.contains(value);
+        return matcher(text).test(value);
+    }
+
+    /**
+     * "Is v a substring of text?" for one text, resolved once: finding a long text's automaton costs
+     * a comparison of the whole text with the indexed one (each trajectory holds its own copy of
+     * the system prompt), so a trajectory asks for it once per message, not once per value.
+     */
+    static Predicate<String> matcher(String text) {
+        if (text.length() < INDEX_FROM || text.length() > MAX_INDEXED_CHARS) {
+            return text::contains;
         }
         SuffixAutomaton sa;
         synchronized (INDEX) {
@@ -49,7 +56,7 @@ final class KnownText {
                 }
             }
         }
-        return sa.contains(value);
+        return sa::contains;
     }
 
     /** Drops the least recently used indexes until the texts fit the budget. Holds INDEX's lock. */
