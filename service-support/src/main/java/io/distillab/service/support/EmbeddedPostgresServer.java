@@ -27,6 +27,8 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     /** initdb runs with {@code -U postgres -A trust}: the superuser, no password. */
     private static final String SUPERUSER = "postgres";
     private static final String DATABASE = "postgres";
+    /** How long a server left running by a killed process gets to stop (it has no clients: moments). */
+    private static final java.time.Duration ORPHAN_STOP_WAIT = java.time.Duration.ofSeconds(30);
 
     private final EmbeddedPostgres postgres;
     private final Path dataDirectory;
@@ -38,7 +40,8 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
 
     /**
      * Starts PostgreSQL on {@code dataDirectory}. With {@code keepData} an existing cluster there
-     * is reused (initdb only runs when the directory holds none), otherwise the directory is wiped
+     * is reused (initdb only runs when the directory holds none), and a server a killed process left
+     * running on it is stopped first ({@link OrphanedPostgres}); otherwise the directory is wiped
      * first.
      *
      * @param port the TCP port on localhost, 0 for any free one
@@ -47,6 +50,9 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         Objects.requireNonNull(dataDirectory, "dataDirectory");
         try {
             Files.createDirectories(dataDirectory);
+            if (keepData) {
+                OrphanedPostgres.stop(dataDirectory, ORPHAN_STOP_WAIT);
+            }
             EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                     .setDataDirectory(dataDirectory)
                     .setCleanDataDirectory(!keepData)

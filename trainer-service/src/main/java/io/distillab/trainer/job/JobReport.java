@@ -19,10 +19,12 @@ final class JobReport {
     private JobReport() {
     }
 
-    static ObjectNode of(JobView job, List<JobView.Transition> transitions, List<String> steps, Path student) {
+    static ObjectNode of(JobView job, List<JobView.Transition> transitions, List<JobView.Attempt> attempts,
+                         List<String> steps, Path student) {
         ObjectNode r = JobService.JSON.createObjectNode();
         r.set("job", JobService.JSON.valueToTree(job));
         r.set("transitions", JobService.JSON.valueToTree(transitions));
+        r.set("attempts", JobService.JSON.valueToTree(attempts));
         ObjectNode s = r.putObject("summary");
         s.put("steps", steps.size());
         long tokens = 0;

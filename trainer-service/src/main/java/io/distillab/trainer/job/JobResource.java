@@ -124,6 +124,13 @@ public class JobResource {
         return jobs.transitions(id);
     }
 
+    @GET
+    @Path("{id}/attempts")
+    @Operation(summary = "The job's runs, oldest first: which worker ran it, from which checkpoint, how the run ended")
+    public java.util.List<JobView.Attempt> attempts(@PathParam("id") long id) {
+        return jobs.attempts(id);
+    }
+
     @POST
     @Path("{id}/cancel")
     @Operation(summary = "Cancel a job", description = "A queued job is cancelled at once, a running one after its current step.")
@@ -166,7 +173,7 @@ public class JobResource {
     @Operation(summary = "The training report: parameters, history, summary of the run, the student's files")
     public Response report(@PathParam("id") long id) {
         JobView job = jobs.get(id);
-        return Response.ok(JobReport.of(job, jobs.transitions(id), jobs.steps(id, 0),
+        return Response.ok(JobReport.of(job, jobs.transitions(id), jobs.attempts(id), jobs.steps(id, 0),
                 job.status().equals("succeeded") ? store.finalStudent(id) : null).toString(),
                 MediaType.APPLICATION_JSON).build();
     }

@@ -353,12 +353,31 @@ public class JobService {
         List<JobView.Transition> out = new ArrayList<>();
         for (Object row : rows) {
             Object[] r = (Object[]) row;
-            out.add(new JobView.Transition((String) r[0], (String) r[1], (String) r[2], (String) r[3],
-                    r[4] instanceof java.time.OffsetDateTime t ? t
-                            : r[4] instanceof java.time.Instant i ? i.atOffset(java.time.ZoneOffset.UTC)
-                            : r[4] == null ? null : java.time.OffsetDateTime.parse(r[4].toString())));
+            out.add(new JobView.Transition((String) r[0], (String) r[1], (String) r[2], (String) r[3], time(r[4])));
         }
         return out;
+    }
+
+    /** Every run of the job, oldest first: who ran it, from which checkpoint, how it ended. */
+    @Transactional
+    public List<JobView.Attempt> attempts(long id) {
+        find(id);
+        List<?> rows = em.createNativeQuery("SELECT attempt, owner, from_step, claimed_at, ended_at, last_step, outcome "
+                + "FROM job_attempt WHERE job_id = ?1 ORDER BY id").setParameter(1, id).getResultList();
+        List<JobView.Attempt> out = new ArrayList<>();
+        for (Object row : rows) {
+            Object[] r = (Object[]) row;
+            out.add(new JobView.Attempt(((Number) r[0]).intValue(), (String) r[1], ((Number) r[2]).longValue(),
+                    time(r[3]), time(r[4]), r[5] == null ? null : ((Number) r[5]).longValue(), (String) r[6]));
+        }
+        return out;
+    }
+
+    /** A timestamptz column as the native query returns it (the JDBC driver's type varies). */
+    private static java.time.OffsetDateTime time(Object v) {
+        return v instanceof java.time.OffsetDateTime t ? t
+                : v instanceof java.time.Instant i ? i.atOffset(java.time.ZoneOffset.UTC)
+                : v == null ? null : java.time.OffsetDateTime.parse(v.toString());
     }
 
     public LossCurve lossCurve(long id) {

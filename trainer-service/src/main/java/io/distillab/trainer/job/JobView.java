@@ -35,6 +35,21 @@ public record JobView(long id, String name, String status, String device, long s
     public record Transition(String from, String to, String owner, String reason, OffsetDateTime at) {
     }
 
+    /**
+     * One run of the job: a worker's claim, until the run ended or its lease was found expired.
+     *
+     * @param attempt  the job's attempts count with this claim (a run handed back by a stopping replica
+     *                 does not count, so the run after it has the same number)
+     * @param owner    the worker (replica and slot)
+     * @param fromStep the checkpoint it resumed after (0: from the start)
+     * @param lastStep the job's last recorded step when the run ended (null while it runs)
+     * @param outcome  succeeded, failed, cancelled, handed back, lease expired (null while it runs)
+     */
+    @io.quarkus.runtime.annotations.RegisterForReflection
+    public record Attempt(int attempt, String owner, long fromStep, OffsetDateTime claimedAt, OffsetDateTime endedAt,
+                          Long lastStep, String outcome) {
+    }
+
     /** A page of jobs, newest first. */
     @io.quarkus.runtime.annotations.RegisterForReflection
     public record Page(List<JobView> items, int page, int size, long total) {

@@ -10,6 +10,9 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
  * rejected trajectory file, {@code file} and {@code record} say where in it.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+// serialised by Jackson through reflection from exception mappers' Response entities, which Quarkus
+// does not see as a resource's return type: registered for the native image
+@io.quarkus.runtime.annotations.RegisterForReflection
 @Schema(name = "Problem", description = "RFC 9457 problem details")
 public record Problem(
         @Schema(examples = "https://distillab.io/problems/invalid-request") String type,

@@ -17,7 +17,8 @@ import javax.sql.DataSource;
  * died) is claimable again and resumes from its last checkpoint. Every write after the claim is
  * fenced on {@code lease_owner}: a worker that lost its lease records no step and cannot finish the
  * job, so a job runs to its end once. Every status change is recorded in {@code job_transition}
- * in the transaction that makes it.
+ * in the transaction that makes it, and every run of a job (a claim, until the run ends or its
+ * lease is found expired) in {@code job_attempt}: who ran it, from which checkpoint, how it ended.
  */
 public final class JobQueue {
     private static final String CLAIM = """
@@ -32,7 +33,7 @@ public final class JobQueue {
                      FOR UPDATE SKIP LOCKED) claimable
              WHERE j.id = claimable.id
             RETURNING j.id, j.parameters, j.data_file, j.data_format, j.device, j.total_steps, j.attempts,
-                      coalesce(j.checkpoint_step, 0), claimable.status, j.cancel_requested""";
+                      coalesce(j.checkpoint_step, 0), claimable.status, j.cancel_requested, j.step""";
 
     /** What a heartbeat found. */
     public enum Lease { HELD, CANCEL_REQUESTED, LOST }
@@ -60,6 +61,7 @@ public final class JobQueue {
         while (true) {
             ClaimedJob job;
             boolean cancelRequested;
+            long step;
             try (Connection c = dataSource.getConnection()) {
                 c.setAutoCommit(false);
                 try {
@@ -77,9 +79,15 @@ public final class JobQueue {
                                     rs.getString(5), rs.getLong(6), rs.getInt(7), rs.getLong(8));
                             was = rs.getString(9);
                             cancelRequested = rs.getBoolean(10);
+                            step = rs.getLong(11);
                         }
                     }
-                    transition(c, job.id(), was, "running", owner, was.equals("running")
+                    boolean takeover = was.equals("running");
+                    if (takeover) {
+                        endAttempt(c, job.id(), null, "lease expired", step);
+                    }
+                    startAttempt(c, job, owner);
+                    transition(c, job.id(), was, "running", owner, takeover
                             ? "taken over: the previous worker's lease expired (attempt " + job.attempt() + ")"
                             : "claimed (attempt " + job.attempt() + ")");
                     c.commit();
@@ -175,6 +183,7 @@ public final class JobQueue {
             }
             if (n == 1) {
                 transition(c, id, "running", status, owner, reason);
+                endAttempt(c, id, owner, status, null);
             }
             return n == 1;
         });
@@ -192,6 +201,7 @@ public final class JobQueue {
             }
             if (n == 1) {
                 transition(c, id, "running", "queued", owner, "handed back: its replica is stopping");
+                endAttempt(c, id, owner, "handed back", null);
             }
             return n == 1;
         });
@@ -242,6 +252,38 @@ public final class JobQueue {
             s.setString(3, to);
             s.setString(4, owner);
             s.setString(5, reason);
+            s.executeUpdate();
+        }
+    }
+
+    /** Opens the run of a job just claimed by {@code owner}, resuming after the checkpoint the job has recorded. */
+    private static void startAttempt(Connection c, ClaimedJob job, String owner) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(
+                "INSERT INTO job_attempt (job_id, attempt, owner, from_step) VALUES (?, ?, ?, ?)")) {
+            s.setLong(1, job.id());
+            s.setInt(2, job.attempt());
+            s.setString(3, owner);
+            s.setLong(4, job.checkpointStep());
+            s.executeUpdate();
+        }
+    }
+
+    /**
+     * Closes the open run of job {@code id} ({@code owner}'s, or whoever's when null: a takeover closes
+     * the dead worker's run) with its outcome and the job's last recorded step ({@code lastStep}, or
+     * read from the job when null).
+     */
+    private static void endAttempt(Connection c, long id, String owner, String outcome, Long lastStep)
+            throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("UPDATE job_attempt SET ended_at = clock_timestamp(), outcome = ?, "
+                + "last_step = coalesce(CAST(? AS BIGINT), (SELECT step FROM job WHERE id = ?)) "
+                + "WHERE job_id = ? AND ended_at IS NULL AND (CAST(? AS TEXT) IS NULL OR owner = ?)")) {
+            s.setString(1, outcome);
+            s.setObject(2, lastStep, java.sql.Types.BIGINT);
+            s.setLong(3, id);
+            s.setLong(4, id);
+            s.setString(5, owner);
+            s.setString(6, owner);
             s.executeUpdate();
         }
     }
