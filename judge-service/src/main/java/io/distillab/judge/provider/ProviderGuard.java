@@ -1,5 +1,6 @@
 package io.distillab.judge.provider;
 
+import io.distillab.judge.judgment.ErrorKind;
 import io.distillab.judge.judgment.JudgeSettings;
 import io.smallrye.faulttolerance.api.CircuitBreakerName;
 import io.smallrye.faulttolerance.api.ExponentialBackoff;
@@ -63,11 +64,11 @@ public class ProviderGuard {
     private void acquireSlot() {
         try {
             if (!slots.tryAcquire(queueTimeoutMillis, TimeUnit.MILLISECONDS)) {
-                throw new ProviderException("No provider slot free within " + queueTimeoutMillis + " ms", null);
+                throw new ProviderException(ErrorKind.OVERLOADED, "No provider slot free within " + queueTimeoutMillis + " ms", null);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ProviderException("Interrupted while waiting for a provider slot", e);
+            throw new ProviderException(ErrorKind.OVERLOADED, "Interrupted while waiting for a provider slot", e);
         }
     }
 }
