@@ -178,6 +178,10 @@ class ReplicasIT {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m"));
         config.forEach((k, v) -> command.add("-D" + k + "=" + v));
+        // Each process its own temporary directory: ONNX Runtime unpacks its native library there, and
+        // two processes unpacking over each other's mapped copy crash.
+        Path tmp = Files.createDirectories(Path.of("target", name + "-tmp"));
+        command.add("-Djava.io.tmpdir=" + tmp.toAbsolutePath());
         command.add("-Dquarkus.http.port=" + port);
         command.addAll(List.of("-jar", jar.toString()));
         Path log = Path.of("target", name + ".log");
@@ -186,7 +190,7 @@ class ReplicasIT {
     }
 
     private static void awaitReady(Replica r) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
         while (System.nanoTime() < deadline) {
             if (!r.process().isAlive()) {
                 throw new AssertionError(r.name() + " exited: " + Files.readString(r.log()));
@@ -202,7 +206,7 @@ class ReplicasIT {
             }
             Thread.sleep(250);
         }
-        throw new AssertionError(r.name() + " not ready in 120 s: " + Files.readString(r.log()));
+        throw new AssertionError(r.name() + " not ready in 300 s: " + Files.readString(r.log()));
     }
 
     private static void awaitProviderRequests(String marker, int n) throws InterruptedException {

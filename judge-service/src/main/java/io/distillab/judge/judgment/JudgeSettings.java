@@ -62,6 +62,14 @@ public interface JudgeSettings {
         /** How long a judgment waits for one of those slots before it reports an error. */
         @WithDefault("PT5M")
         Duration queueTimeout();
+
+        /** The longest delay between retries without a Retry-After (read by ProviderBackoff). */
+        @WithDefault("PT8S")
+        Duration retryMaxDelay();
+
+        /** The longest Retry-After honoured; a provider asking for more is asked again after this. */
+        @WithDefault("PT60S")
+        Duration retryAfterMax();
     }
 
     interface Batch {

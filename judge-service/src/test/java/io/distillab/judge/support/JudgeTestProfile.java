@@ -20,7 +20,8 @@ public class JudgeTestProfile implements QuarkusTestProfile {
                 Map.entry("quarkus.langchain4j.openai.timeout", "1s"),
                 Map.entry(GUARD + "Retry/delay", "10"),
                 Map.entry(GUARD + "Retry/jitter", "5"),
-                Map.entry(GUARD + "ExponentialBackoff/maxDelay", "40"),
+                Map.entry("distillab.judge.llm.retry-max-delay", "PT0.04S"),
+                Map.entry("distillab.judge.llm.retry-after-max", "PT2S"),
                 // Open for 1 s, so that a test sees the breaker close again by itself.
                 Map.entry(GUARD + "CircuitBreaker/delay", "1000"),
                 // Claims: a short lease so that a test can let one run out; quick polls and write retries.
