@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
  * The provider misbehaving, one way per test, against a real OpenAI-protocol server (WireMock):
  * nothing is ever guessed (an error or a failed judgment carries its kind and no answer), retries
  * are bounded (the test profile allows 1 + 4 attempts, 1 s timeout), and the circuit breaker
- * opens after 20 failed attempts and closes again by itself 1 s later once the provider is back.
+ * opens after 20 failed attempts and closes again by itself 2.5 s later once the provider is back.
  */
 @QuarkusTest
 @TestProfile(JudgeTestProfile.class)
@@ -170,13 +170,12 @@ class ProviderFaultsTest {
         assertEquals(20, asked);
 
         post("/api/v1/rps", rpsFor("mk-fback")).statusCode(503).body("errorKind", equalTo("circuit_open"));
-        post("/api/v1/rps", rpsFor("mk-fdown 9")).statusCode(503).body("errorKind", equalTo("circuit_open"));
         assertEquals(0, openAi.count("mk-fback"), "an open breaker fails fast without asking");
         assertEquals(asked, openAi.count("mk-fdown"));
 
-        // The test profile's breaker delay is 1 s; then it lets calls through (half-open) and two
+        // The test profile's breaker delay is 2.5 s; then it lets calls through (half-open) and two
         // successes close it.
-        Thread.sleep(1_200);
+        Thread.sleep(2_700);
         post("/api/v1/rps", rpsFor("mk-fback")).statusCode(200).body("status", equalTo("ok"));
         post("/api/v1/rps", rpsFor("mk-fback again")).statusCode(200).body("status", equalTo("ok"));
         assertEquals(CircuitBreakerState.CLOSED, breakers.currentState(ProviderGuard.CIRCUIT));

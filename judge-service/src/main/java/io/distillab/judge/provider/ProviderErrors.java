@@ -46,8 +46,10 @@ final class ProviderErrors {
             if (c instanceof RateLimitException) {
                 return ErrorKind.RATE_LIMITED;
             }
+            // With no HTTP status in the chain, LangChain4j's InternalServerException is its own
+            // complaint about a 200 it could not use ("no choices returned in response").
             if (c instanceof InternalServerException) {
-                return ErrorKind.SERVER_ERROR;
+                return ErrorKind.MALFORMED_RESPONSE;
             }
             // java.util.concurrent's, LangChain4j's, io.vertx...NoStackTraceTimeoutException, Netty's
             if (c instanceof TimeoutException || c instanceof InterruptedIOException

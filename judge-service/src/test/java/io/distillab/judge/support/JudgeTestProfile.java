@@ -22,8 +22,8 @@ public class JudgeTestProfile implements QuarkusTestProfile {
                 Map.entry(GUARD + "Retry/jitter", "5"),
                 Map.entry("distillab.judge.llm.retry-max-delay", "PT0.04S"),
                 Map.entry("distillab.judge.llm.retry-after-max", "PT2S"),
-                // Open for 1 s, so that a test sees the breaker close again by itself.
-                Map.entry(GUARD + "CircuitBreaker/delay", "1000"),
+                // Open for 2.5 s, so that a test sees the breaker close again by itself.
+                Map.entry(GUARD + "CircuitBreaker/delay", "2500"),
                 // Claims: a short lease so that a test can let one run out; quick polls and write retries.
                 Map.entry("distillab.judge.claims.lease", "PT2S"),
                 Map.entry("distillab.judge.claims.max-wait", "PT6S"),
