@@ -14,7 +14,7 @@ public record Judgment<A>(
         @Schema(required = true, enumeration = {"ok", "failed", "error"},
                 description = "ok: answered. failed: no valid answer even after one retry with the parse error "
                         + "(or the offline rule had nothing to decide); recorded, not asked again. error: the judge "
-                        + "could not be asked (single endpoints answer 503 instead); nothing recorded")
+                        + "could not be asked (single endpoints answer 503 instead); not cached, kept in provider_error")
         JudgmentStatus status,
         @Schema(description = "The answer; set when status is ok") A answer,
         @Schema(description = "Why there is no answer; set when status is failed or error") String error,
