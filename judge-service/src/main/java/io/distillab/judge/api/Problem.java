@@ -17,14 +17,16 @@ public record Problem(
         @Schema(examples = "400") int status,
         @Schema(examples = "messagesA: must hold at least one message") String detail,
         @Schema(description = "The first rejected field", examples = "messagesA") String field,
-        List<FieldViolation> violations) {
+        List<FieldViolation> violations,
+        @Schema(description = "503 only: why the judge could not be asked (a judgment's errorKind)",
+                examples = "rate_limited") String errorKind) {
 
     public static final String MEDIA_TYPE = "application/problem+json";
     static final String TYPE_BASE = "https://distillab.io/problems/";
 
     public static Problem invalid(List<FieldViolation> violations) {
         return new Problem(TYPE_BASE + "invalid-request", "Invalid request", 400,
-                new InvalidRequestException(violations).getMessage(), violations.get(0).field(), violations);
+                new InvalidRequestException(violations).getMessage(), violations.get(0).field(), violations, null);
     }
 
     public Response toResponse() {

@@ -46,11 +46,12 @@ public class ProblemMappers {
     /** The LLM provider could not be asked (rate limits after retries, open circuit, timeouts). */
     @ServerExceptionMapper
     public Response judgeUnavailable(JudgeUnavailableException e) {
-        LOG.warnf("Judge unavailable: %s", e.getMessage());
+        String kind = e.kind() == null ? null : e.kind().wire();
+        LOG.warnf("Judge unavailable (%s): %s", kind, e.getMessage());
         return Response.status(Response.Status.SERVICE_UNAVAILABLE).type(Problem.MEDIA_TYPE)
                 .header("Retry-After", "30")
                 .entity(new Problem(Problem.TYPE_BASE + "judge-unavailable", "Judge unavailable", 503,
-                        e.getMessage(), null, null))
+                        e.getMessage(), null, null, kind))
                 .build();
     }
 }

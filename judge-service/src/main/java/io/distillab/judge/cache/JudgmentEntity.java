@@ -3,25 +3,20 @@ package io.distillab.judge.cache;
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
-import jakarta.persistence.GeneratedValue;
-import jakarta.persistence.GenerationType;
 import jakarta.persistence.Id;
-import jakarta.persistence.SequenceGenerator;
 import jakarta.persistence.Table;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import org.hibernate.annotations.ColumnTransformer;
 
-/** One stored judgment; the table is created by Flyway (V1__judgment_cache.sql). */
+/** One stored judgment, read back; the table is created by Flyway (V1, V3), rows written by JudgmentCache. */
 @Entity
 @Table(name = "judgment")
 public class JudgmentEntity extends PanacheEntityBase {
 
-    /** From a sequence, 50 ids per round trip, so that grouped inserts can be JDBC-batched. */
+    /** Given by the column's default (a sequence); rows are written by JudgmentCache in plain SQL. */
     @Id
-    @SequenceGenerator(name = "judgment_id", sequenceName = "judgment_id_seq", allocationSize = 50)
-    @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "judgment_id")
     public Long id;
 
     @Column(name = "cache_key", nullable = false, unique = true, length = 64)
@@ -61,6 +56,10 @@ public class JudgmentEntity extends PanacheEntityBase {
     public String answer;
 
     public String error;
+
+    /** malformed_answer or no_decision when failed (ErrorKind). */
+    @Column(name = "error_kind")
+    public String errorKind;
 
     @Column(name = "latency_ms", nullable = false)
     public long latencyMs;

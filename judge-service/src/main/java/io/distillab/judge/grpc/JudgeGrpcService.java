@@ -97,7 +97,8 @@ public class JudgeGrpcService implements JudgeService {
             return Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
         }
         if (t instanceof JudgeUnavailableException e) {
-            return Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException();
+            String kind = e.kind() == null ? "" : e.kind().wire() + ": ";
+            return Status.UNAVAILABLE.withDescription(kind + e.getMessage()).asRuntimeException();
         }
         return t;
     }

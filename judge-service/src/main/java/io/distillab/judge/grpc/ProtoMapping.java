@@ -76,6 +76,9 @@ final class ProtoMapping {
         if (j.error() != null) {
             b.setError(j.error());
         }
+        if (j.errorKind() != null) {
+            b.setErrorKind(j.errorKind().wire());
+        }
         return b.build();
     }
 

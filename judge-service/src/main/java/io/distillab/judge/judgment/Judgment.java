@@ -14,10 +14,13 @@ public record Judgment<A>(
         @Schema(required = true, enumeration = {"ok", "failed", "error"},
                 description = "ok: answered. failed: no valid answer even after one retry with the parse error "
                         + "(or the offline rule had nothing to decide); recorded, not asked again. error: the judge "
-                        + "could not be asked (single endpoints answer 503 instead); nothing recorded")
+                        + "could not be asked (single endpoints answer 503 instead); not cached, kept in provider_error")
         JudgmentStatus status,
         @Schema(description = "The answer; set when status is ok") A answer,
         @Schema(description = "Why there is no answer; set when status is failed or error") String error,
+        @Schema(description = "What went wrong, set with error. failed: malformed_answer, no_decision. error: "
+                + "rate_limited, server_error, timeout, unreachable, malformed_response, refused, circuit_open, "
+                + "overloaded, claim_wait_timeout") ErrorKind errorKind,
         @Schema(required = true) JudgeInfo judge,
         @Schema(required = true, description = "SHA-256 of the canonical JSON input (the request without 'judge')")
         String inputHash,
@@ -26,12 +29,12 @@ public record Judgment<A>(
     /** This judgment, or a 503 when the judge could not be asked (single endpoints). */
     public Judgment<A> orUnavailable() {
         if (status == JudgmentStatus.ERROR) {
-            throw new JudgeUnavailableException(error, null);
+            throw new JudgeUnavailableException(errorKind, error, null);
         }
         return this;
     }
 
     Judgment<A> shared() {
-        return new Judgment<>(status, answer, error, judge, inputHash, true);
+        return new Judgment<>(status, answer, error, errorKind, judge, inputHash, true);
     }
 }

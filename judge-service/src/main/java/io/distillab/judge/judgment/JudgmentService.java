@@ -4,7 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.distillab.judge.api.Violations;
 import io.distillab.judge.cache.JudgmentCache;
+import io.distillab.judge.cache.OncePerInput;
 import io.distillab.judge.edge.EdgeAnswer;
+import io.distillab.judge.errors.ProviderErrorLog;
 import io.distillab.judge.edge.EdgeRequest;
 import io.distillab.judge.rps.RpsAnswer;
 import io.distillab.judge.rps.RpsRequest;
@@ -21,8 +23,10 @@ import org.jboss.logging.Logger;
 
 /**
  * Every judgment goes through here: pick the judge, look the input up in the cache, ask the judge
- * only on a miss, store what it answered. An identical request already in flight is waited for
- * instead of asked again, so a batch with repeated items pays once for each distinct item.
+ * only on a miss and only while holding the input's claim (another replica asking meanwhile waits
+ * for the answer), store what it answered. An identical request already in flight in this process
+ * is waited for instead of asked again, so a batch with repeated items pays once for each distinct
+ * item.
  */
 @ApplicationScoped
 public class JudgmentService {
@@ -30,13 +34,16 @@ public class JudgmentService {
 
     private final JudgeRegistry judges;
     private final JudgmentCache cache;
+    private final ProviderErrorLog errors;
     private final ObjectMapper mapper;
     private final MeterRegistry meters;
     private final ConcurrentMap<String, CompletableFuture<Judgment<?>>> inFlight = new ConcurrentHashMap<>();
 
-    public JudgmentService(JudgeRegistry judges, JudgmentCache cache, ObjectMapper mapper, MeterRegistry meters) {
+    public JudgmentService(JudgeRegistry judges, JudgmentCache cache, ProviderErrorLog errors, ObjectMapper mapper,
+            MeterRegistry meters) {
         this.judges = judges;
         this.cache = cache;
+        this.errors = errors;
         this.mapper = mapper;
         this.meters = meters;
     }
@@ -105,33 +112,52 @@ public class JudgmentService {
         }
     }
 
+    /**
+     * The stored judgment, or the judge's answer, asked only while this replica holds the input's
+     * claim in the database (so that no two replicas ask for one input) and stored with the
+     * claim's release. A judge that could not be asked gives status error and a provider_error row.
+     */
     private <Q extends JudgeRequest, A> Judgment<A> lookupOrAsk(JudgmentKind kind, Q request, Class<A> answerType,
             BiFunction<Judge, Q, A> ask, Judge judge, JudgeInfo info, String inputHash, String key) {
-        var stored = cache.find(key);
-        if (stored.isPresent()) {
-            JudgmentCache.Stored s = stored.get();
-            A answer = s.answerJson() == null ? null : read(s.answerJson(), answerType);
-            return new Judgment<>(s.status(), answer, s.error(), s.judge(), inputHash, true);
+        OncePerInput.Outcome<JudgmentCache.Stored> outcome;
+        try {
+            outcome = cache.getOrAsk(key, () -> ask(kind, request, ask, judge, info, inputHash, key));
+        } catch (JudgeUnavailableException e) {
+            return new Judgment<>(JudgmentStatus.ERROR, null, e.getMessage(), e.kind(), info, inputHash, false);
+        } catch (OncePerInput.ClaimWaitTimeoutException e) {
+            return new Judgment<>(JudgmentStatus.ERROR, null, e.getMessage(), ErrorKind.CLAIM_WAIT_TIMEOUT, info,
+                    inputHash, false);
         }
+        JudgmentCache.Stored s = outcome.result();
+        A answer = s.answerJson() == null ? null : read(s.answerJson(), answerType);
+        boolean cached = outcome instanceof OncePerInput.Stored;
+        return new Judgment<>(s.status(), answer, s.error(), s.errorKind(), cached ? s.judge() : info, inputHash,
+                cached);
+    }
+
+    /** Asks the judge (this replica holds the claim): ok or failed to store, or the judge could not be asked. */
+    private <Q extends JudgeRequest, A> JudgmentCache.Stored ask(JudgmentKind kind, Q request,
+            BiFunction<Judge, Q, A> ask, Judge judge, JudgeInfo info, String inputHash, String key) {
         long start = System.nanoTime();
         try {
             A answer = ask.apply(judge, request);
-            cache.record(new JudgmentCache.NewJudgment(key, kind, info, judge.configurationKey(), inputHash,
-                    JudgmentStatus.OK, answer, null, elapsedMillis(start)));
-            return new Judgment<>(JudgmentStatus.OK, answer, null, info, inputHash, false);
+            return new JudgmentCache.Stored(key, kind, info, judge.configurationKey(), inputHash, JudgmentStatus.OK,
+                    json(answer), null, null, elapsedMillis(start));
         } catch (JudgmentFailedException e) {
-            LOG.infof("%s judgment %s by %s failed: %s", kind.wire(), inputHash, judge.name(), e.getMessage());
-            cache.record(new JudgmentCache.NewJudgment(key, kind, info, judge.configurationKey(), inputHash,
-                    JudgmentStatus.FAILED, null, e.getMessage(), elapsedMillis(start)));
-            return new Judgment<>(JudgmentStatus.FAILED, null, e.getMessage(), info, inputHash, false);
+            LOG.infof("%s judgment %s by %s failed (%s): %s", kind.wire(), inputHash, judge.name(), e.kind().wire(),
+                    e.getMessage());
+            return new JudgmentCache.Stored(key, kind, info, judge.configurationKey(), inputHash,
+                    JudgmentStatus.FAILED, null, e.getMessage(), e.kind(), elapsedMillis(start));
         } catch (JudgeUnavailableException e) {
-            return new Judgment<>(JudgmentStatus.ERROR, null, e.getMessage(), info, inputHash, false);
+            errors.record(key, kind, info, inputHash, e.kind(), e.getMessage(), cache.holder());
+            throw e;
         }
     }
 
     private void count(JudgmentKind kind, Judge judge, Judgment<?> outcome) {
         meters.counter("distillab.judgments", "kind", kind.wire(), "judge", judge.name(),
-                "status", outcome.status().wire(), "cached", Boolean.toString(outcome.cached())).increment();
+                "status", outcome.status().wire(), "cached", Boolean.toString(outcome.cached()),
+                "error_kind", outcome.errorKind() == null ? "none" : outcome.errorKind().wire()).increment();
     }
 
     private <A> A read(String json, Class<A> type) {
@@ -139,6 +165,14 @@ public class JudgmentService {
             return mapper.readValue(json, type);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("A stored " + type.getSimpleName() + " no longer reads back", e);
+        }
+    }
+
+    private String json(Object answer) {
+        try {
+            return mapper.writeValueAsString(answer);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("An answer does not serialize: " + answer.getClass(), e);
         }
     }
 

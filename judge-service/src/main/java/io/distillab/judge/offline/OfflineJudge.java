@@ -9,6 +9,7 @@ import io.distillab.judge.edge.ToolCallInput;
 import io.distillab.judge.judgment.Hashing;
 import io.distillab.judge.judgment.Judge;
 import io.distillab.judge.judgment.JudgeInfo;
+import io.distillab.judge.judgment.ErrorKind;
 import io.distillab.judge.judgment.JudgmentFailedException;
 import io.distillab.judge.judgment.JudgmentKind;
 import io.distillab.judge.rps.RpsAnswer;
@@ -77,7 +78,7 @@ public final class OfflineJudge implements Judge {
     public EdgeAnswer validateEdge(EdgeRequest request) {
         var r = judge.edge(question(request));
         if (r.verdict() == null) {
-            throw new JudgmentFailedException(r.reason());
+            throw new JudgmentFailedException(ErrorKind.NO_DECISION, r.reason());
         }
         return new EdgeAnswer(r.verdict(), r.reason());
     }

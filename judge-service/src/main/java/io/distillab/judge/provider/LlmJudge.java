@@ -5,6 +5,7 @@ import io.distillab.judge.edge.EdgeAnswerParser;
 import io.distillab.judge.edge.EdgePromptText;
 import io.distillab.judge.edge.EdgeRequest;
 import io.distillab.judge.edge.EdgeValidationAi;
+import io.distillab.judge.judgment.ErrorKind;
 import io.distillab.judge.judgment.Hashing;
 import io.distillab.judge.judgment.Judge;
 import io.distillab.judge.judgment.JudgeInfo;
@@ -143,7 +144,7 @@ public class LlmJudge implements Judge {
             try {
                 return parse.apply(second);
             } catch (MalformedAnswerException secondError) {
-                throw new JudgmentFailedException("malformed answer twice; first: " + firstError.getMessage()
+                throw new JudgmentFailedException(ErrorKind.MALFORMED_ANSWER, "malformed answer twice; first: " + firstError.getMessage()
                         + "; second: " + secondError.getMessage() + "; last answer: "
                         + ProviderErrors.abbreviate(second, 300));
             }
@@ -154,10 +155,10 @@ public class LlmJudge implements Judge {
         try {
             return guard.call(request);
         } catch (CircuitBreakerOpenException e) {
-            throw new JudgeUnavailableException("circuit breaker open: the provider failed repeatedly; "
-                    + "calls resume after the breaker's delay", e);
+            throw new JudgeUnavailableException(ErrorKind.CIRCUIT_OPEN, "circuit breaker open: the provider failed "
+                    + "repeatedly; calls resume after the breaker's delay", e);
         } catch (ProviderException e) {
-            throw new JudgeUnavailableException(
+            throw new JudgeUnavailableException(e.kind(),
                     (e instanceof TransientProviderException ? "provider kept failing after retries: "
                             : "provider refused the request: ") + e.getMessage(), e);
         }
