@@ -80,6 +80,9 @@ class JobQueueTest {
             assertEquals(1, v.getInt("attempts"));
             JsonPath history = given().get("/api/v1/jobs/" + id + "/transitions").then().extract().jsonPath();
             assertEquals(List.of("queued", "running", "succeeded"), history.getList("to"));
+            JsonPath runs = given().get("/api/v1/jobs/" + id + "/attempts").then().statusCode(200).extract().jsonPath();
+            assertEquals(List.of("succeeded"), runs.getList("outcome"), runs.prettify());
+            assertEquals(history.getString("owner[1]"), runs.getString("owner[0]"));
             byOwner.merge(history.getString("owner[1]").replaceAll("-\\d+$", ""), 1, Integer::sum);
         }
         // each job was trained exactly once: one run per job's out folder
@@ -123,6 +126,14 @@ class JobQueueTest {
         JsonPath history = given().get("/api/v1/jobs/" + id + "/transitions").then().extract().jsonPath();
         assertEquals(List.of("queued", "running", "running", "succeeded"), history.getList("to"));
         assertTrue(history.getString("reason[2]").startsWith("taken over"), history.getString("reason[2]"));
+        // the record of the two runs: A's, closed by B's takeover, and B's from A's last recorded checkpoint
+        JsonPath runs = given().get("/api/v1/jobs/" + id + "/attempts").then().statusCode(200).extract().jsonPath();
+        assertEquals(List.of("replica-a", "replica-b"), runs.getList("owner"), runs.prettify());
+        assertEquals(List.of("lease expired", "succeeded"), runs.getList("outcome"), runs.prettify());
+        assertEquals(0L, runs.getLong("fromStep[0]"));
+        assertTrue(runs.getLong("lastStep[0]") >= 12, runs.prettify());
+        assertTrue(runs.getLong("fromStep[1]") >= 10 && runs.getLong("fromStep[1]") <= from, runs.prettify());
+        assertEquals(30L, runs.getLong("lastStep[1]"));
         // the loss curve has every step once, as the uninterrupted run's
         assertEquals(given().get("/api/v1/jobs/" + reference + "/loss").then().extract().jsonPath().getList("loss"),
                 given().get("/api/v1/jobs/" + id + "/loss").then().extract().jsonPath().getList("loss"));
@@ -147,5 +158,11 @@ class JobQueueTest {
         JsonPath done = TestData.await(id, Duration.ofMinutes(1));
         assertEquals("succeeded", done.getString("status"));
         assertEquals(1, done.getInt("attempts"));
+        // a handed-back run is recorded but not counted: the run after it is attempt 1 again
+        JsonPath runs = given().get("/api/v1/jobs/" + id + "/attempts").then().statusCode(200).extract().jsonPath();
+        assertEquals(List.of("handed back", "succeeded"), runs.getList("outcome"), runs.prettify());
+        assertEquals(1, runs.getInt("attempt[0]"));
+        assertEquals(1, runs.getInt("attempt[1]"));
+        assertEquals(v.getLong("checkpointStep"), runs.getLong("fromStep[1]"));
     }
 }
