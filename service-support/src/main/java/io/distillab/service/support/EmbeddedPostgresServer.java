@@ -47,6 +47,9 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         Objects.requireNonNull(dataDirectory, "dataDirectory");
         try {
             Files.createDirectories(dataDirectory);
+            if (keepData) {
+                OrphanedPostmaster.stopIfRunning(dataDirectory);
+            }
             EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                     .setDataDirectory(dataDirectory)
                     .setCleanDataDirectory(!keepData)
