@@ -52,7 +52,8 @@ import picocli.CommandLine;
 class TwoServicesIT {
     static final Duration STARTUP = Duration.ofMinutes(3);
     static final ObjectMapper JSON = new ObjectMapper();
-    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
     static final String PROVIDER_KEY = "sk-test-SECRET123providerkey456";
     static final String FAKE_TOKEN = "fake-bearer-SECRET789token";
     static final String FAKE_DLK = "dlk_SECRETnotAKeyWeMade0123456789";

@@ -38,7 +38,8 @@ import java.util.concurrent.TimeUnit;
  * {@link AuthTestResource}); it uses nothing but the JDK.
  */
 public final class PackagedService implements AutoCloseable {
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
 
     private final Path module;
     private final String name;
