@@ -158,22 +158,26 @@ public final class BenchLoadCommand implements Callable<Integer> {
 
         ConcurrentLinkedQueue<Sample> samples = new ConcurrentLinkedQueue<>();
         ConcurrentLinkedQueue<Long> acknowledged = new ConcurrentLinkedQueue<>();
-        List<Memory> memory = new ArrayList<>();
+        List<Memory> memory = java.util.Collections.synchronizedList(new ArrayList<>());
         AtomicInteger inFlight = new AtomicInteger();
         Random mix = new Random(seed);
         long start = System.nanoTime();
         long end = start + total.toNanos();
-        long nextSample = start;
         long periodNanos = (long) (1e9 / rate);
         List<CompletableFuture<?>> pending = new ArrayList<>();
+        // sampled on a thread of its own: a slow metrics endpoint must not delay the arrivals
+        java.util.concurrent.ScheduledExecutorService sampler = java.util.concurrent.Executors
+                .newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "memory-sampler");
+                    t.setDaemon(true);
+                    return t;
+                });
+        sampler.scheduleAtFixedRate(() -> memory.add(services.memory((System.nanoTime() - start) / 1e9,
+                metricsPid, judgePid)), 0, sampling.toMillis(), TimeUnit.MILLISECONDS);
         for (long i = 0; ; i++) {
             long due = start + i * periodNanos;
             if (due >= end) {
                 break;
-            }
-            while (System.nanoTime() >= nextSample) {
-                memory.add(services.memory((nextSample - start) / 1e9, metricsPid, judgePid));
-                nextSample += sampling.toNanos();
             }
             long wait = due - System.nanoTime();
             if (wait > 0) {
@@ -207,6 +211,8 @@ public final class BenchLoadCommand implements Callable<Integer> {
         }
         double loadSeconds = (System.nanoTime() - start) / 1e9;
         CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).get(2, TimeUnit.MINUTES);
+        sampler.shutdown();
+        sampler.awaitTermination(1, TimeUnit.MINUTES);
         memory.add(services.memory((System.nanoTime() - start) / 1e9, metricsPid, judgePid));
 
         // nothing lost: every acknowledged upload is listed, and the dataset holds exactly their trajectories
@@ -218,7 +224,7 @@ public final class BenchLoadCommand implements Callable<Integer> {
                 .get("trajectories").asLong();
         long expectedTrajectories = (long) three.size() * present.size();
 
-        ObjectNode report = report(new ArrayList<>(samples), memory, loadSeconds, acknowledged.size(), lost,
+        ObjectNode report = report(new ArrayList<>(samples), List.copyOf(memory), loadSeconds, acknowledged.size(), lost,
                 trajectories, expectedTrajectories);
         print(out, report);
         if (json != null) {
@@ -305,7 +311,7 @@ public final class BenchLoadCommand implements Callable<Integer> {
                 r.get("seconds").asDouble(), r.get("achieved_rate").asDouble(), r.get("errors").asLong(),
                 100 * r.get("error_rate").asDouble());
         out.printf(Locale.ROOT, "%-12s %9s %7s %10s %10s %10s%n", "kind", "requests", "errors", "p50 ms", "p99 ms", "max ms");
-        r.get("kinds").fields().forEachRemaining(e -> out.printf(Locale.ROOT, "%-12s %9d %7d %10.1f %10.1f %10.1f%n",
+        r.get("kinds").properties().forEach(e -> out.printf(Locale.ROOT, "%-12s %9d %7d %10.1f %10.1f %10.1f%n",
                 e.getKey(), e.getValue().get("requests").asLong(), e.getValue().get("errors").asLong(),
                 e.getValue().get("p50_ms").asDouble(), e.getValue().get("p99_ms").asDouble(),
                 e.getValue().get("max_ms").asDouble()));
@@ -419,13 +425,14 @@ public final class BenchLoadCommand implements Callable<Integer> {
         }
 
         Memory memory(double at, Long metricsPid, Long judgePid) {
-            return new Memory(at, rss(metricsPid), heap(metrics), rss(judgePid), heap(judge));
+            return new Memory(at, rss(metricsPid), heap(metrics, metricsToken), rss(judgePid), heap(judge, judgeToken));
         }
 
-        private long heap(URI service) {
+        /** The sum of the heap pools' use; the prod profile's metrics endpoint wants a token. */
+        private long heap(URI service, String token) {
             try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(service.resolve("/q/metrics"))
-                        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> r = http.send(authorized(HttpRequest.newBuilder(service.resolve("/q/metrics")), token)
+                        .build(), HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() != 200) {
                     return -1;
                 }
