@@ -172,7 +172,7 @@ public final class BenchLoadCommand implements Callable<Integer> {
                     t.setDaemon(true);
                     return t;
                 });
-        sampler.scheduleAtFixedRate(() -> memory.add(services.memory((System.nanoTime() - start) / 1e9,
+        sampler.scheduleWithFixedDelay(() -> memory.add(services.memory((System.nanoTime() - start) / 1e9,
                 metricsPid, judgePid)), 0, sampling.toMillis(), TimeUnit.MILLISECONDS);
         for (long i = 0; ; i++) {
             long due = start + i * periodNanos;
