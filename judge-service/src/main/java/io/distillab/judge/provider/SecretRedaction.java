@@ -17,7 +17,7 @@ final class SecretRedaction {
     /** The key the judge is configured with; the placeholder of keyless servers is no secret. */
     static final String API_KEY = "quarkus.langchain4j.openai.api-key";
     private static final Pattern SHAPED_LIKE_KEYS = Pattern.compile(
-            "(?i)(?<=bearer\\s)\\s*[^\\s\"',;}]+|\\bsk-[A-Za-z0-9_*.\\-]{6,}|\\bdlk_[A-Za-z0-9_\\-]+");
+            "(?i)(?<=bearer\\s)\\s*[^\\s\"',;}]+|\\bsk-[A-Za-z0-9_*\\-]{6,}|\\bdlk_[A-Za-z0-9_\\-]+");
 
     private SecretRedaction() {
     }
