@@ -8,6 +8,6 @@ import picocli.CommandLine.Command;
         subcommands = {io.distillab.cli.bench.BenchCliCommand.class, io.distillab.cli.bench.BenchEdgesCommand.class,
             io.distillab.cli.bench.BenchAnalyzeCommand.class, io.distillab.cli.bench.BenchGedCommand.class,
             io.distillab.cli.loss.BenchLossCommand.class, io.distillab.cli.bench.BenchTrainCommand.class,
-            io.distillab.cli.prepare.BenchPrepareCommand.class})
+            io.distillab.cli.prepare.BenchPrepareCommand.class, io.distillab.cli.bench.BenchLoadCommand.class})
 public final class BenchCommand {
 }

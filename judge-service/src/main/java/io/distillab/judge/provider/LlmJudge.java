@@ -146,7 +146,7 @@ public class LlmJudge implements Judge {
             } catch (MalformedAnswerException secondError) {
                 throw new JudgmentFailedException(ErrorKind.MALFORMED_ANSWER, "malformed answer twice; first: " + firstError.getMessage()
                         + "; second: " + secondError.getMessage() + "; last answer: "
-                        + ProviderErrors.abbreviate(second, 300));
+                        + ProviderErrors.abbreviate(SecretRedaction.redact(second), 300));
             }
         }
     }

@@ -72,12 +72,14 @@ final class ProviderErrors {
 
     /**
      * A short description for logs and error fields: the exception types and HTTP status, never
-     * the request (which carries the Authorization header) and only the start of a body.
+     * the request (which carries the Authorization header) and only the start of a body, any
+     * credential the provider echoed removed first ({@link SecretRedaction}).
      */
     static String describe(Throwable e) {
         for (Throwable c = e; c != null; c = c.getCause()) {
             if (c instanceof HttpException http) {
-                return "HTTP " + http.statusCode() + " from the provider: " + abbreviate(http.getMessage(), 200);
+                return "HTTP " + http.statusCode() + " from the provider: "
+                        + abbreviate(SecretRedaction.redact(http.getMessage()), 200);
             }
         }
         Throwable root = e;
@@ -85,7 +87,7 @@ final class ProviderErrors {
             root = root.getCause();
         }
         return e.getClass().getSimpleName() + (root == e ? "" : " caused by " + root.getClass().getSimpleName())
-                + ": " + abbreviate(String.valueOf(root.getMessage()), 200);
+                + ": " + abbreviate(SecretRedaction.redact(String.valueOf(root.getMessage())), 200);
     }
 
     static String abbreviate(String s, int max) {

@@ -40,9 +40,10 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
 
     /**
      * Starts PostgreSQL on {@code dataDirectory}. With {@code keepData} an existing cluster there
-     * is reused (initdb only runs when the directory holds none), and a server a killed process left
-     * running on it is stopped first ({@link OrphanedPostgres}); otherwise the directory is wiped
-     * first.
+     * is reused (initdb only runs when the directory holds none), a server a killed process left
+     * running on it is stopped first ({@link OrphanedPostgres}), and commits are durable
+     * ({@code synchronous_commit=on}); otherwise the directory is wiped first and commits are fast
+     * (a throwaway server for tests).
      *
      * @param port the TCP port on localhost, 0 for any free one
      */
@@ -58,6 +59,12 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                     .setCleanDataDirectory(!keepData)
                     // The JVM may end without close() (kill, IDE stop): the hook stops postgres.
                     .setRegisterShutdownHook(true);
+            if (keepData) {
+                // zonky's default is synchronous_commit=off (fast tests): a commit is answered before
+                // its WAL is on disk, and a crash then loses what the service already acknowledged
+                // (ServiceFaultsIT saw an upload answered 201 gone after an immediate shutdown).
+                builder.setServerConfig("synchronous_commit", "on");
+            }
             if (port > 0) {
                 builder.setPort(port);
             }

@@ -3,7 +3,9 @@ package io.distillab.service.support.auth;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
+import io.distillab.service.support.problem.DatabaseProblemMappers;
 import jakarta.ws.rs.core.Response;
+import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
@@ -21,8 +23,17 @@ public class SecurityProblemMappers {
         return unauthenticated();
     }
 
+    /**
+     * A key store that cannot be read (PostgreSQL down) says nothing about the token: that is the
+     * database's 503 (or 500), not a 401 that would tell a valid client its key was revoked.
+     */
     @ServerExceptionMapper
     public Response authenticationFailed(AuthenticationFailedException e) {
+        for (Throwable c = e.getCause(); c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof SQLException) {
+                return DatabaseProblemMappers.answer(e);
+            }
+        }
         return unauthenticated();
     }
 

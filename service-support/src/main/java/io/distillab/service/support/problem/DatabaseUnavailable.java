@@ -1,0 +1,54 @@
+package io.distillab.service.support.problem;
+
+import java.net.ConnectException;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+
+/**
+ * Tells "PostgreSQL cannot be reached" (stopped, restarting, network gone: a client may retry) from
+ * other database errors, anywhere in an exception's cause chain.
+ */
+public final class DatabaseUnavailable {
+    private DatabaseUnavailable() {
+    }
+
+    /**
+     * SQLSTATE class 08 (connection exception: refused, broken, I/O error), 57P01-57P03 (the server
+     * is shutting down, crashed, or not yet accepting connections), the pool's acquisition timeout
+     * (Agroal: "Acquisition timeout while waiting for new connection", no SQLSTATE), or a refused
+     * TCP connection.
+     */
+    public static boolean isCause(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof SQLTransientConnectionException || c instanceof ConnectException) {
+                return true;
+            }
+            if (c instanceof SQLException sql) {
+                String state = sql.getSQLState();
+                if (state != null && (state.startsWith("08") || state.startsWith("57P0"))) {
+                    return true;
+                }
+                String message = sql.getMessage();
+                if (message != null && message.startsWith("Acquisition timeout")) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** The chain's types and SQLSTATEs, for the log. */
+    static String summary(Throwable e) {
+        StringBuilder sb = new StringBuilder();
+        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (!sb.isEmpty()) {
+                sb.append(" <- ");
+            }
+            sb.append(c.getClass().getSimpleName());
+            if (c instanceof SQLException sql && sql.getSQLState() != null) {
+                sb.append('[').append(sql.getSQLState()).append(']');
+            }
+        }
+        return sb.toString();
+    }
+}

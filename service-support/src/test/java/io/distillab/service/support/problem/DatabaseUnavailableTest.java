@@ -1,0 +1,36 @@
+package io.distillab.service.support.problem;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import jakarta.persistence.PersistenceException;
+import java.net.ConnectException;
+import java.sql.SQLException;
+import org.junit.jupiter.api.Test;
+
+/** The SQLSTATEs are PostgreSQL's (Appendix A, "PostgreSQL Error Codes"). */
+class DatabaseUnavailableTest {
+
+    @Test
+    void connectionFailuresAndShutdownsAreUnavailability() {
+        assertTrue(DatabaseUnavailable.isCause(new SQLException("Connection to localhost:5432 refused", "08001")));
+        assertTrue(DatabaseUnavailable.isCause(new SQLException("An I/O error occurred while sending", "08006")));
+        assertTrue(DatabaseUnavailable.isCause(new SQLException("terminating connection due to administrator command", "57P01")));
+        assertTrue(DatabaseUnavailable.isCause(new SQLException("the database system is starting up", "57P03")));
+        assertTrue(DatabaseUnavailable.isCause(new SQLException("Acquisition timeout while waiting for new connection")));
+        assertTrue(DatabaseUnavailable.isCause(new IllegalStateException(new ConnectException("Connection refused"))));
+    }
+
+    @Test
+    void foundAnywhereInTheCauseChain() {
+        assertTrue(DatabaseUnavailable.isCause(new PersistenceException("could not prepare statement",
+                new SQLException("An I/O error occurred while sending", "08006"))));
+    }
+
+    @Test
+    void otherDatabaseErrorsAreNot() {
+        assertFalse(DatabaseUnavailable.isCause(new SQLException("duplicate key value", "23505")));
+        assertFalse(DatabaseUnavailable.isCause(new SQLException("relation \"x\" does not exist", "42P01")));
+        assertFalse(DatabaseUnavailable.isCause(new PersistenceException("no cause")));
+    }
+}
