@@ -69,6 +69,25 @@ public final class ApiKeyStore {
         }
     }
 
+    /**
+     * Stores a key's hash unless its name or its hash is stored already: true when this call stored
+     * it. Replicas starting together with the same keys all succeed; one of them inserts.
+     */
+    public boolean insertIfAbsent(String name, String role, String keyHash) throws SQLException {
+        if (!Roles.isRole(role)) {
+            throw new IllegalArgumentException("not a role: " + role);
+        }
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = c.prepareStatement(
+                     "INSERT INTO api_key (name, role, key_sha256, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
+            s.setString(1, name);
+            s.setString(2, role);
+            s.setString(3, keyHash);
+            s.setTimestamp(4, Timestamp.from(Instant.now()));
+            return s.executeUpdate() == 1;
+        }
+    }
+
     public boolean delete(String name) throws SQLException {
         try (Connection c = dataSource.getConnection();
              PreparedStatement s = c.prepareStatement("DELETE FROM api_key WHERE name = ?")) {
