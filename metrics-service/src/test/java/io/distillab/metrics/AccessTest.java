@@ -46,8 +46,6 @@ class AccessTest {
             new Endpoint("GET", "/api/v1/datasets/" + MISSING + "/models", null, "reader"),
             new Endpoint("GET", "/api/v1/datasets/" + MISSING + "/tasks", null, "reader"),
             new Endpoint("GET", "/api/v1/datasets/" + MISSING + "/uploads", null, "reader"),
-            // what trainer-service reads with its reader key
-            new Endpoint("GET", "/api/v1/datasets/" + MISSING + "/trajectories", null, "reader"),
             new Endpoint("POST", "/api/v1/datasets/" + MISSING + "/trajectories?format=tau-bench", "[]", "writer"),
             new Endpoint("DELETE", "/api/v1/datasets/" + MISSING, null, "admin"),
             new Endpoint("GET", "/api/v1/analyses", null, "reader"),
