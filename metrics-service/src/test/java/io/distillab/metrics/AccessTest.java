@@ -46,6 +46,7 @@ class AccessTest {
             new Endpoint("GET", "/api/v1/datasets/" + MISSING + "/models", null, "reader"),
             new Endpoint("GET", "/api/v1/datasets/" + MISSING + "/tasks", null, "reader"),
             new Endpoint("GET", "/api/v1/datasets/" + MISSING + "/uploads", null, "reader"),
+            new Endpoint("GET", "/api/v1/datasets/" + MISSING + "/trajectories", null, "reader"),
             new Endpoint("POST", "/api/v1/datasets/" + MISSING + "/trajectories?format=tau-bench", "[]", "writer"),
             new Endpoint("DELETE", "/api/v1/datasets/" + MISSING, null, "admin"),
             new Endpoint("GET", "/api/v1/analyses", null, "reader"),

@@ -80,10 +80,10 @@ class DatasetApiTest {
         TestData.upload(id, TestData.tauBench(), "tau-bench", null);
         TestData.upload(id, TestData.toolBench("G1_answer").resolve("10_ChatGPT_DFS_woFilter_w2.json"), "toolbench",
                 "other");
-        String all = given().when().get("/api/v1/datasets/" + id + "/trajectories").then().statusCode(200)
+        String all = givenAdmin().when().get("/api/v1/datasets/" + id + "/trajectories").then().statusCode(200)
                 .contentType(startsWith("application/x-ndjson")).extract().asString();
         assertEquals(201, all.lines().count());
-        String gpt = given().queryParam("model", "gpt-4o").when().get("/api/v1/datasets/" + id + "/trajectories")
+        String gpt = givenAdmin().queryParam("model", "gpt-4o").when().get("/api/v1/datasets/" + id + "/trajectories")
                 .then().statusCode(200).extract().asString();
         // read back by the chat-jsonl importer, the export gives the calls of a direct import of the file
         java.util.List<String> exported = new java.util.ArrayList<>();
@@ -97,7 +97,7 @@ class DatasetApiTest {
                 t -> direct.add(calls(t)));
         assertEquals(200, exported.size());
         assertEquals(direct, exported);
-        given().when().get("/api/v1/datasets/987654/trajectories").then().statusCode(404);
+        givenAdmin().when().get("/api/v1/datasets/987654/trajectories").then().statusCode(404);
     }
 
     /** A trajectory's task, trial and calls (name, arguments, output, error; ids are renumbered in the export). */

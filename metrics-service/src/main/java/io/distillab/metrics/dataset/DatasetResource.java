@@ -120,6 +120,7 @@ public class DatasetResource {
         return Response.ok(body, "application/x-ndjson").build();
     }
 
+    @RolesAllowed(Roles.READER)
     @GET
     @Path("{id}/uploads")
     @Operation(summary = "The files uploaded to a dataset")
