@@ -179,7 +179,8 @@ class ChartTest {
         Map<String, String> previous = Map.of(
                 "postgres-password", b64("pg-kept"), "metrics-database-password", b64("metrics-kept"),
                 "judge-database-password", b64("judge-kept"), "trainer-database-password", b64("trainer-kept"),
-                "bootstrap-admin-key", b64(KEPT_ADMIN_KEY), "metrics-judge-key", b64(KEPT_METRICS_KEY));
+                "bootstrap-admin-key", b64(KEPT_ADMIN_KEY), "metrics-judge-key", b64(KEPT_METRICS_KEY),
+                "trainer-metrics-key", b64(KEPT_TRAINER_KEY));
         RenderedChart.CLUSTER.putSecret(NetworkPaths.NAMESPACE, FULL + "-secrets", previous);
         try {
             RenderedChart upgrade = render(Map.of("secrets.judgeDatabasePassword", "judge-new"));
@@ -190,7 +191,7 @@ class ChartTest {
             assertEquals("judge-new", decoded(s, "judge-database-password"), "a given value wins over the kept one");
             assertEquals(KEPT_ADMIN_KEY, decoded(s, "bootstrap-admin-key"));
             assertEquals(KEPT_METRICS_KEY, decoded(s, "metrics-judge-key"));
-            assertTrue(decoded(s, "trainer-metrics-key").matches("dlk_[A-Za-z0-9]{43}"), "a key not kept yet is made");
+            assertEquals(KEPT_TRAINER_KEY, decoded(s, "trainer-metrics-key"));
             assertEquals("dlk_" + "g".repeat(40), decoded(render(Map.of("secrets.trainerToMetricsKey", "dlk_" + "g".repeat(40)))
                     .get(Secret.class, FULL + "-secrets"), "trainer-metrics-key"), "a given key wins over a generated one");
             // the same values render the same checksum: an upgrade that changes nothing rolls nothing
@@ -212,8 +213,11 @@ class ChartTest {
 
     @Test
     void aChangedPasswordOrSettingRollsThePods() {
+        // every secret given: generated ones differ from render to render (a cluster keeps them, see above)
         Map<String, String> base = Map.of("secrets.metricsDatabasePassword", "a", "secrets.judgeDatabasePassword", "b",
-                "secrets.trainerDatabasePassword", "c", "secrets.postgresPassword", "d");
+                "secrets.trainerDatabasePassword", "c", "secrets.postgresPassword", "d",
+                "secrets.bootstrapAdminKey", KEPT_ADMIN_KEY, "secrets.metricsToJudgeKey", KEPT_METRICS_KEY,
+                "secrets.trainerToMetricsKey", KEPT_TRAINER_KEY);
         RenderedChart before = render(base);
         var changed = new java.util.HashMap<>(base);
         changed.put("secrets.metricsDatabasePassword", "a2");
@@ -285,6 +289,7 @@ class ChartTest {
     static final List<String> API_KEYS = List.of("bootstrap-admin-key", "metrics-judge-key", "trainer-metrics-key");
     static final String KEPT_ADMIN_KEY = "dlk_" + "k".repeat(43);
     static final String KEPT_METRICS_KEY = "dlk_" + "m".repeat(43);
+    static final String KEPT_TRAINER_KEY = "dlk_" + "t".repeat(43);
 
     /** The env entry {@code name}, read from the Secret {@code secret} under {@code key}, not optional. */
     static void fromSecret(Container c, String name, String secret, String key) {
