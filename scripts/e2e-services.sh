@@ -42,13 +42,14 @@ java -Dquarkus.http.port="$trainer_port" -Ddistillab.embedded-postgres.data-dir=
 pids+=($!)
 
 ready() { curl -sf "http://localhost:$1/q/health/ready" > /dev/null; }
-for _ in $(seq 1 120); do
+# a loaded machine (CI on 2 cores) may take minutes to start three JVMs and their databases
+for _ in $(seq 1 "${E2E_READY_SECONDS:-300}"); do
   if ready "$judge_port" && ready "$metrics_port" && ready "$trainer_port"; then break; fi
   sleep 1
 done
 if ! ready "$judge_port" || ! ready "$metrics_port" || ! ready "$trainer_port"; then
   echo "e2e: services did not become ready" >&2
-  tail -20 "$work/judge.log" "$work/metrics.log" "$work/trainer.log" >&2
+  tail -n 20 "$work/judge.log" "$work/metrics.log" "$work/trainer.log" >&2
   exit 1
 fi
 
@@ -75,7 +76,7 @@ grep -q 'id="heatmap-ags"' <(curl -sf -H "Authorization: Bearer $admin_key" \
 bin/distillab train --server "http://localhost:$trainer_port" --data "$data" --student examples/tiny-gpt2.json \
   --tokenizer gpt2 --context 128 --preset sft \
   --steps 4 --batch-size 2 --checkpoint-every 2 --device cpu --out "$work/student" 2> "$work/train.err" || {
-  cat "$work/train.err" >&2; tail -30 "$work/trainer.log" >&2; exit 1; }
+  cat "$work/train.err" >&2; tail -n 30 "$work/trainer.log" >&2; exit 1; }
 grep -q '^step 4/4' "$work/train.err"
 test -s "$work/student/config.json" && test -s "$work/student/model.safetensors"
 trainer_key="$(cat "$DISTILLAB_HOME/trainer-service/admin-key")"
