@@ -157,10 +157,12 @@ class JudgeAnalysisTest {
         List<String> common = List.of("analyze", chatFile(dir).toString(), TestData.tauBench().toString(),
                 "--split-trials", "--rps", "--edges", "validated", "--bootstrap", "50", "--seed", "3", "--quiet");
         List<String> local = new java.util.ArrayList<>(common);
+        // the stand-in judge takes only metrics-service's key; metrics-service the local admin key
         local.addAll(List.of("--judge", "http://localhost:" + MetricsTestProfile.judgePort(), "--json",
-                dir.resolve("local.json").toString()));
+                dir.resolve("local.json").toString(), "--token", MetricsTestProfile.JUDGE_API_KEY));
         List<String> remote = new java.util.ArrayList<>(common);
-        remote.addAll(List.of("--server", base.toString(), "--json", dir.resolve("remote.json").toString()));
+        remote.addAll(List.of("--server", base.toString(), "--json", dir.resolve("remote.json").toString(),
+                "--token", io.distillab.service.support.testing.TestAuth.adminKey()));
         int itemsBefore = judge.items.get();
         String[] l = distillab(local);
         assertEquals("0", l[0], l[1]);
