@@ -8,7 +8,8 @@
 # (examples/tiny-gpt2.json) on the bundled tau-bench file through trainer-service and unzips the
 # student, which must be a Hugging Face folder.
 # Security stays on: each service writes its local admin key under DISTILLAB_HOME at its first
-# start; metrics-service finds judge-service's there (same machine) and the CLI the service's.
+# start; metrics-service finds judge-service's there (same machine), trainer-service
+# metrics-service's (a job on a metrics-service dataset), and the CLI the service's.
 # Needs a built tree (./mvnw install). Usage: scripts/e2e-services.sh
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -41,13 +42,14 @@ java -Dquarkus.http.port="$trainer_port" -Ddistillab.embedded-postgres.data-dir=
 pids+=($!)
 
 ready() { curl -sf "http://localhost:$1/q/health/ready" > /dev/null; }
-for _ in $(seq 1 120); do
+# a loaded machine (CI on 2 cores) may take minutes to start three JVMs and their databases
+for _ in $(seq 1 "${E2E_READY_SECONDS:-300}"); do
   if ready "$judge_port" && ready "$metrics_port" && ready "$trainer_port"; then break; fi
   sleep 1
 done
 if ! ready "$judge_port" || ! ready "$metrics_port" || ! ready "$trainer_port"; then
   echo "e2e: services did not become ready" >&2
-  tail -20 "$work/judge.log" "$work/metrics.log" "$work/trainer.log" >&2
+  tail -n 20 "$work/judge.log" "$work/metrics.log" "$work/trainer.log" >&2
   exit 1
 fi
 
@@ -74,8 +76,28 @@ grep -q 'id="heatmap-ags"' <(curl -sf -H "Authorization: Bearer $admin_key" \
 bin/distillab train --server "http://localhost:$trainer_port" --data "$data" --student examples/tiny-gpt2.json \
   --tokenizer gpt2 --context 128 --preset sft \
   --steps 4 --batch-size 2 --checkpoint-every 2 --device cpu --out "$work/student" 2> "$work/train.err" || {
-  cat "$work/train.err" >&2; tail -30 "$work/trainer.log" >&2; exit 1; }
+  cat "$work/train.err" >&2; tail -n 30 "$work/trainer.log" >&2; exit 1; }
 grep -q '^step 4/4' "$work/train.err"
 test -s "$work/student/config.json" && test -s "$work/student/model.safetensors"
-grep -q '"status":"succeeded"' <(curl -sf "http://localhost:$trainer_port/api/v1/jobs/1")
+trainer_key="$(cat "$DISTILLAB_HOME/trainer-service/admin-key")"
+test "$(stat -c %a "$DISTILLAB_HOME/trainer-service/admin-key")" = 600
+# trainer-service is closed without its key (REST and the job page), open with it
+test "$(curl -s -o /dev/null -w '%{http_code}' "http://localhost:$trainer_port/api/v1/jobs/1")" = 401
+test "$(curl -s -o /dev/null -w '%{http_code}' "http://localhost:$trainer_port/api/v1/jobs/1/page")" = 401
+test "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $admin_key" \
+  "http://localhost:$trainer_port/api/v1/jobs/1")" = 401 # metrics-service's key is not trainer-service's
+grep -q '"status":"succeeded"' <(curl -sf -H "Authorization: Bearer $trainer_key" "http://localhost:$trainer_port/api/v1/jobs/1")
+
+# a job on the dataset the analysis made: trainer-service reads it from metrics-service with
+# metrics-service's local admin key (same machine), so the submission is accepted; then cancelled
+dataset="$(curl -sf -H "Authorization: Bearer $admin_key" "http://localhost:$metrics_port/api/v1/datasets" \
+  | grep -o '"id":[0-9]*' | head -1 | cut -d: -f2)"
+job="$(curl -s -w '\n%{http_code}' -H "Authorization: Bearer $trainer_key" -H 'Content-Type: application/json' \
+  -d "{\"dataset\": $dataset, \"studentConfig\": $(cat examples/tiny-gpt2.json), \"tokenizer\": \"gpt2\",
+       \"context\": 128, \"steps\": 2, \"batchSize\": 2, \"device\": \"cpu\"}" \
+  "http://localhost:$trainer_port/api/v1/jobs")"
+test "$(tail -1 <<< "$job")" = 202 || { echo "e2e: the job on dataset $dataset was refused: $job" >&2; exit 1; }
+job_id="$(head -1 <<< "$job" | grep -o '"id":[0-9]*' | head -1 | cut -d: -f2)"
+test "$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $trainer_key" \
+  "http://localhost:$trainer_port/api/v1/jobs/$job_id/cancel")" = 202
 echo "e2e services: all checks passed"

@@ -50,6 +50,19 @@ With an external server the chart cannot invent passwords: they are required.
 {{- $_ := required (printf "secrets.%s is required with an external PostgreSQL (postgresql.enabled=false) unless secrets.existingSecret names a Secret" (camelcase (replace "-" "_" $key) | untitle)) "" -}}
 {{- end -}}
 {{- end -}}
+{{- /* API keys: the first admin key of every service and the keys the services call each other
+       with. Given, kept, or generated (dlk_ and 43 random characters), whatever the database. */ -}}
+{{- $apiKeys := dict "bootstrap-admin-key" .Values.secrets.bootstrapAdminKey "metrics-judge-key" .Values.secrets.metricsToJudgeKey "trainer-metrics-key" .Values.secrets.trainerToMetricsKey -}}
+{{- range $key := keys $apiKeys | sortAlpha -}}
+{{- $given := get $apiKeys $key -}}
+{{- if $given -}}
+{{- $_ := set $data $key ($given | b64enc) -}}
+{{- else if hasKey $existing $key -}}
+{{- $_ := set $data $key (get $existing $key) -}}
+{{- else -}}
+{{- $_ := set $data $key (printf "dlk_%s" (randAlphaNum 43) | b64enc) -}}
+{{- end -}}
+{{- end -}}
 {{- if .Values.secrets.judgeApiKey -}}
 {{- $_ := set $data "judge-api-key" (.Values.secrets.judgeApiKey | b64enc) -}}
 {{- end -}}
@@ -98,4 +111,28 @@ allowPrivilegeEscalation: false
 readOnlyRootFilesystem: true
 capabilities:
   drop: ["ALL"]
+{{- end -}}
+
+{{/*
+The environment that gives a service its API keys from the Secret: (dict "root" $ "accepts" (list
+(dict "name" "metrics-service" "role" "writer" "secretKey" "metrics-judge-key") ...) "sends" (dict ENV
+secretKey)). Every key it accepts, and the bootstrap admin key, first as a variable of its own read
+from the Secret, then listed in DISTILLAB_AUTH_BOOTSTRAP_KEYS (name:role:key) through Kubernetes'
+$(VAR) references: the keys never appear in a value of the pod spec. The service stores their hashes
+at start. The keys it sends to the services it calls come straight from the Secret.
+*/}}
+{{- define "distillab.apiKeyEnv" -}}
+{{- $secret := include "distillab.secretName" .root -}}
+{{- $env := list (dict "name" "DISTILLAB_KEY_BOOTSTRAP_ADMIN" "valueFrom" (dict "secretKeyRef" (dict "name" $secret "key" "bootstrap-admin-key"))) -}}
+{{- $entries := list "bootstrap-admin:admin:$(DISTILLAB_KEY_BOOTSTRAP_ADMIN)" -}}
+{{- range .accepts -}}
+{{- $var := printf "DISTILLAB_KEY_FROM_%s" (.name | replace "-service" "" | upper) -}}
+{{- $env = append $env (dict "name" $var "valueFrom" (dict "secretKeyRef" (dict "name" $secret "key" .secretKey))) -}}
+{{- $entries = append $entries (printf "%s:%s:$(%s)" .name .role $var) -}}
+{{- end -}}
+{{- $env = append $env (dict "name" "DISTILLAB_AUTH_BOOTSTRAP_KEYS" "value" (join "," $entries)) -}}
+{{- range $name := keys .sends | sortAlpha -}}
+{{- $env = append $env (dict "name" $name "valueFrom" (dict "secretKeyRef" (dict "name" $secret "key" (get $.sends $name)))) -}}
+{{- end -}}
+{{- toYaml $env -}}
 {{- end -}}

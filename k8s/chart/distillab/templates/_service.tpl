@@ -13,6 +13,8 @@ annotations so that a change rolls the pods.
       "QUARKUS_DATASOURCE_JDBC_URL" (include "distillab.jdbcUrl" (dict "root" $root "db" .svc.database))
       "QUARKUS_DATASOURCE_USERNAME" .svc.database.username
       "DISTILLAB_EMBEDDED_POSTGRES_ENABLED" "false"
+      "DISTILLAB_METRICS_ACCESS" $root.Values.operations.metricsAccess
+      "DISTILLAB_SWAGGER_UI_ENABLED" (toString $root.Values.operations.swaggerUi)
       "JDK_JAVA_OPTIONS" .svc.javaOpts) .config -}}
 apiVersion: v1
 kind: ServiceAccount

@@ -152,14 +152,24 @@ class ChartTest {
                 "ServiceAccount/lab-distillab-trainer-service", "StatefulSet/lab-distillab-postgresql"), chart.names());
         Secret secret = chart.get(Secret.class, FULL + "-secrets");
         assertEquals(Set.of("postgres-password", "metrics-database-password", "judge-database-password",
-                "trainer-database-password"), secret.getData().keySet(), "no judge-api-key without a key");
+                "trainer-database-password", "bootstrap-admin-key", "metrics-judge-key", "trainer-metrics-key"),
+                secret.getData().keySet(), "no judge-api-key without a key");
         Set<String> passwords = new TreeSet<>();
-        for (String key : secret.getData().keySet()) {
+        for (String key : List.of("postgres-password", "metrics-database-password", "judge-database-password",
+                "trainer-database-password")) {
             String password = decoded(secret, key);
             assertTrue(password.matches("[A-Za-z0-9]{32}"), key + ": " + password);
             passwords.add(password);
         }
         assertEquals(4, passwords.size(), "each password its own");
+        Set<String> apiKeys = new TreeSet<>();
+        for (String key : API_KEYS) {
+            String apiKey = decoded(secret, key);
+            // what service-support's BootstrapKeys accepts: dlk_ and at least 32 of [A-Za-z0-9_-]
+            assertTrue(apiKey.matches("dlk_[A-Za-z0-9]{43}"), key + ": " + apiKey);
+            apiKeys.add(apiKey);
+        }
+        assertEquals(3, apiKeys.size(), "each API key its own");
         // the judge reads no provider key that does not exist
         assertTrue(env(container(chart, "judge-service"), "QUARKUS_LANGCHAIN4J_OPENAI_API_KEY").isEmpty());
     }
@@ -168,7 +178,9 @@ class ChartTest {
     void anUpgradeKeepsTheGeneratedPasswordsOfTheReleaseSecret() {
         Map<String, String> previous = Map.of(
                 "postgres-password", b64("pg-kept"), "metrics-database-password", b64("metrics-kept"),
-                "judge-database-password", b64("judge-kept"), "trainer-database-password", b64("trainer-kept"));
+                "judge-database-password", b64("judge-kept"), "trainer-database-password", b64("trainer-kept"),
+                "bootstrap-admin-key", b64(KEPT_ADMIN_KEY), "metrics-judge-key", b64(KEPT_METRICS_KEY),
+                "trainer-metrics-key", b64(KEPT_TRAINER_KEY));
         RenderedChart.CLUSTER.putSecret(NetworkPaths.NAMESPACE, FULL + "-secrets", previous);
         try {
             RenderedChart upgrade = render(Map.of("secrets.judgeDatabasePassword", "judge-new"));
@@ -177,6 +189,11 @@ class ChartTest {
             assertEquals("metrics-kept", decoded(s, "metrics-database-password"));
             assertEquals("trainer-kept", decoded(s, "trainer-database-password"));
             assertEquals("judge-new", decoded(s, "judge-database-password"), "a given value wins over the kept one");
+            assertEquals(KEPT_ADMIN_KEY, decoded(s, "bootstrap-admin-key"));
+            assertEquals(KEPT_METRICS_KEY, decoded(s, "metrics-judge-key"));
+            assertEquals(KEPT_TRAINER_KEY, decoded(s, "trainer-metrics-key"));
+            assertEquals("dlk_" + "g".repeat(40), decoded(render(Map.of("secrets.trainerToMetricsKey", "dlk_" + "g".repeat(40)))
+                    .get(Secret.class, FULL + "-secrets"), "trainer-metrics-key"), "a given key wins over a generated one");
             // the same values render the same checksum: an upgrade that changes nothing rolls nothing
             assertEquals(checksum(upgrade, "metrics-service"),
                     checksum(render(Map.of("secrets.judgeDatabasePassword", "judge-new")), "metrics-service"));
@@ -196,8 +213,11 @@ class ChartTest {
 
     @Test
     void aChangedPasswordOrSettingRollsThePods() {
+        // every secret given: generated ones differ from render to render (a cluster keeps them, see above)
         Map<String, String> base = Map.of("secrets.metricsDatabasePassword", "a", "secrets.judgeDatabasePassword", "b",
-                "secrets.trainerDatabasePassword", "c", "secrets.postgresPassword", "d");
+                "secrets.trainerDatabasePassword", "c", "secrets.postgresPassword", "d",
+                "secrets.bootstrapAdminKey", KEPT_ADMIN_KEY, "secrets.metricsToJudgeKey", KEPT_METRICS_KEY,
+                "secrets.trainerToMetricsKey", KEPT_TRAINER_KEY);
         RenderedChart before = render(base);
         var changed = new java.util.HashMap<>(base);
         changed.put("secrets.metricsDatabasePassword", "a2");
@@ -264,6 +284,111 @@ class ChartTest {
         var key = env(judge, "QUARKUS_LANGCHAIN4J_OPENAI_API_KEY").orElseThrow().getValueFrom().getSecretKeyRef();
         assertEquals("prod-secrets", key.getName());
         assertTrue(key.getOptional());
+    }
+
+    static final List<String> API_KEYS = List.of("bootstrap-admin-key", "metrics-judge-key", "trainer-metrics-key");
+    static final String KEPT_ADMIN_KEY = "dlk_" + "k".repeat(43);
+    static final String KEPT_METRICS_KEY = "dlk_" + "m".repeat(43);
+    static final String KEPT_TRAINER_KEY = "dlk_" + "t".repeat(43);
+
+    /** The env entry {@code name}, read from the Secret {@code secret} under {@code key}, not optional. */
+    static void fromSecret(Container c, String name, String secret, String key) {
+        EnvVar e = env(c, name).orElseThrow(() -> new AssertionError(c.getName() + " has no " + name));
+        assertNull(e.getValue(), name);
+        assertEquals(secret, e.getValueFrom().getSecretKeyRef().getName(), c.getName() + " " + name);
+        assertEquals(key, e.getValueFrom().getSecretKeyRef().getKey(), c.getName() + " " + name);
+        assertNotEquals(Boolean.TRUE, e.getValueFrom().getSecretKeyRef().getOptional(), c.getName() + " " + name);
+    }
+
+    /** Kubernetes expands $(VAR) only from variables defined earlier in the list. */
+    static int position(Container c, String name) {
+        for (int i = 0; i < c.getEnv().size(); i++) {
+            if (c.getEnv().get(i).getName().equals(name)) {
+                return i;
+            }
+        }
+        throw new AssertionError(c.getName() + " has no " + name);
+    }
+
+    @Test
+    void eachServiceTakesTheKeysOfItsCallersAndSendsItsOwnFromTheSecret() {
+        for (Map<String, String> values : List.of(Map.<String, String>of(), Map.of("secrets.existingSecret", "prod-secrets"))) {
+            RenderedChart chart = render(values);
+            String secret = values.isEmpty() ? FULL + "-secrets" : "prod-secrets";
+            Container judge = container(chart, "judge-service");
+            Container metrics = container(chart, "metrics-service");
+            Container trainer = container(chart, "trainer-service");
+            for (Container c : List.of(judge, metrics, trainer)) {
+                fromSecret(c, "DISTILLAB_KEY_BOOTSTRAP_ADMIN", secret, "bootstrap-admin-key");
+            }
+            // judge-service takes the bootstrap admin key and metrics-service's as a writer
+            fromSecret(judge, "DISTILLAB_KEY_FROM_METRICS", secret, "metrics-judge-key");
+            assertEquals("bootstrap-admin:admin:$(DISTILLAB_KEY_BOOTSTRAP_ADMIN),metrics-service:writer:$(DISTILLAB_KEY_FROM_METRICS)",
+                    env(judge, "DISTILLAB_AUTH_BOOTSTRAP_KEYS").orElseThrow().getValue());
+            assertTrue(position(judge, "DISTILLAB_KEY_FROM_METRICS") < position(judge, "DISTILLAB_AUTH_BOOTSTRAP_KEYS"));
+            assertTrue(position(judge, "DISTILLAB_KEY_BOOTSTRAP_ADMIN") < position(judge, "DISTILLAB_AUTH_BOOTSTRAP_KEYS"));
+            // metrics-service sends judge-service that key, and takes trainer-service's as a reader
+            fromSecret(metrics, "DISTILLAB_JUDGE_API_KEY", secret, "metrics-judge-key");
+            fromSecret(metrics, "DISTILLAB_KEY_FROM_TRAINER", secret, "trainer-metrics-key");
+            assertEquals("bootstrap-admin:admin:$(DISTILLAB_KEY_BOOTSTRAP_ADMIN),trainer-service:reader:$(DISTILLAB_KEY_FROM_TRAINER)",
+                    env(metrics, "DISTILLAB_AUTH_BOOTSTRAP_KEYS").orElseThrow().getValue());
+            assertTrue(position(metrics, "DISTILLAB_KEY_FROM_TRAINER") < position(metrics, "DISTILLAB_AUTH_BOOTSTRAP_KEYS"));
+            assertTrue(position(metrics, "DISTILLAB_KEY_BOOTSTRAP_ADMIN") < position(metrics, "DISTILLAB_AUTH_BOOTSTRAP_KEYS"));
+            // trainer-service sends metrics-service its key and takes only the bootstrap admin key
+            fromSecret(trainer, "DISTILLAB_METRICS_API_KEY", secret, "trainer-metrics-key");
+            assertEquals("bootstrap-admin:admin:$(DISTILLAB_KEY_BOOTSTRAP_ADMIN)",
+                    env(trainer, "DISTILLAB_AUTH_BOOTSTRAP_KEYS").orElseThrow().getValue());
+            // no service reads a key that is not its business
+            assertTrue(env(judge, "DISTILLAB_KEY_FROM_TRAINER").isEmpty() && env(trainer, "DISTILLAB_KEY_FROM_METRICS").isEmpty()
+                    && env(judge, "DISTILLAB_JUDGE_API_KEY").isEmpty() && env(judge, "DISTILLAB_METRICS_API_KEY").isEmpty());
+        }
+        // without trainer-service metrics-service takes no key for it
+        Container alone = container(render(Map.of("trainer.enabled", "false")), "metrics-service");
+        assertTrue(env(alone, "DISTILLAB_KEY_FROM_TRAINER").isEmpty());
+        assertEquals("bootstrap-admin:admin:$(DISTILLAB_KEY_BOOTSTRAP_ADMIN)",
+                env(alone, "DISTILLAB_AUTH_BOOTSTRAP_KEYS").orElseThrow().getValue());
+    }
+
+    @Test
+    void metricsAreScrapedWithoutATokenAndSwaggerUiIsOffUnlessAskedFor() {
+        RenderedChart chart = render(Map.of());
+        RenderedChart changed = render(Map.of("operations.metricsAccess", "authenticated", "operations.swaggerUi", "true"));
+        for (String svc : SERVICES) {
+            Map<String, String> config = chart.get(ConfigMap.class, FULL + "-" + svc).getData();
+            assertEquals("permit", config.get("DISTILLAB_METRICS_ACCESS"), svc);
+            assertEquals("false", config.get("DISTILLAB_SWAGGER_UI_ENABLED"), svc);
+            Map<String, String> asked = changed.get(ConfigMap.class, FULL + "-" + svc).getData();
+            assertEquals("authenticated", asked.get("DISTILLAB_METRICS_ACCESS"), svc);
+            assertEquals("true", asked.get("DISTILLAB_SWAGGER_UI_ENABLED"), svc);
+        }
+        Exception e = assertThrows(Exception.class, () -> render(Map.of("operations.metricsAccess", "open")));
+        assertTrue(e.getMessage().contains("metricsAccess"), e.getMessage());
+    }
+
+    @Test
+    void apiKeysAreOnlyInTheSecret() {
+        String admin = "dlk_" + "a".repeat(40);
+        String toJudge = "dlk_" + "j".repeat(40);
+        String toMetrics = "dlk_" + "t".repeat(40);
+        RenderedChart chart = render(Map.of("secrets.bootstrapAdminKey", admin, "secrets.metricsToJudgeKey", toJudge,
+                "secrets.trainerToMetricsKey", toMetrics));
+        Secret secret = chart.get(Secret.class, FULL + "-secrets");
+        assertEquals(admin, decoded(secret, "bootstrap-admin-key"));
+        assertEquals(toJudge, decoded(secret, "metrics-judge-key"));
+        assertEquals(toMetrics, decoded(secret, "trainer-metrics-key"));
+        for (String key : List.of(admin, toJudge, toMetrics)) {
+            for (String svc : SERVICES) {
+                assertTrue(NetworkPaths.environment(chart, container(chart, svc)).values().stream()
+                        .noneMatch(v -> v.contains(key.substring(4))), svc);
+            }
+            assertTrue(chart.all(ConfigMap.class).noneMatch(c -> c.getData().values().stream()
+                    .anyMatch(v -> v.contains(key.substring(4)))));
+        }
+        // a key the services would refuse is refused by the schema
+        Exception e = assertThrows(Exception.class, () -> render(Map.of("secrets.bootstrapAdminKey", "dlk_short")));
+        assertTrue(e.getMessage().contains("bootstrapAdminKey"), e.getMessage());
+        e = assertThrows(Exception.class, () -> render(Map.of("secrets.metricsToJudgeKey", "x".repeat(40))));
+        assertTrue(e.getMessage().contains("metricsToJudgeKey"), e.getMessage());
     }
 
     @Test

@@ -131,6 +131,20 @@ class ServicesOnOnePostgresIT {
                 env.put(e.getName(), ChartTest.decoded(secret, e.getValueFrom().getSecretKeyRef().getKey()));
             }
         }
+        // Kubernetes' $(VAR) references to variables defined before, in the list's order
+        for (EnvVar e : c.getEnv()) {
+            String value = env.get(e.getName());
+            if (value != null) {
+                Matcher m = Pattern.compile("\\$\\(([A-Za-z_][A-Za-z0-9_]*)\\)").matcher(value);
+                StringBuilder expanded = new StringBuilder();
+                while (m.find()) {
+                    String ref = env.get(m.group(1));
+                    m.appendReplacement(expanded, Matcher.quoteReplacement(ref == null ? m.group() : ref));
+                }
+                m.appendTail(expanded);
+                env.put(e.getName(), expanded.toString());
+            }
+        }
         Map<String, String> hosts = new LinkedHashMap<>();
         hosts.put(RenderedChart.FULL + "-postgresql:5432", "localhost:" + postgres.port());
         for (String other : SERVICES) {
@@ -260,6 +274,64 @@ class ServicesOnOnePostgresIT {
         assertTrue(migrated.containsAll(List.of("metrics-service", "judge-service")), migrated.toString());
         // the two histories differ in name too: one database handed to both would fail loudly
         assertFalse(ServiceConfig.of("metrics-service").flywayTable().equals(ServiceConfig.of("judge-service").flywayTable()));
+    }
+
+    static HttpResponse<String> get(String service, String path, String key) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + ports.get(service) + path))
+                    .header("Authorization", "Bearer " + key).timeout(Duration.ofSeconds(30)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static HttpResponse<String> post(String service, String path, String key, String json) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + ports.get(service) + path))
+                .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)).timeout(Duration.ofSeconds(60)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /**
+     * The keys of the chart's Secret work as the chart means them, with no key made by hand: the
+     * bootstrap admin key on every service, trainer-service's as a reader on metrics-service (a
+     * job on a metrics-service dataset is read through it), metrics-service's as a writer on judge-service.
+     */
+    @Test
+    void theSecretsKeysAreAcceptedWithTheirRoles() throws Exception {
+        Secret secret = chart.get(Secret.class, RenderedChart.FULL + "-secrets");
+        String admin = ChartTest.decoded(secret, "bootstrap-admin-key");
+        String trainerKey = ChartTest.decoded(secret, "trainer-metrics-key");
+        String metricsKey = ChartTest.decoded(secret, "metrics-judge-key");
+        for (String service : SERVICES) {
+            assertEquals(401, get(service, "/api/v1/api-keys").statusCode(), service + " without a key");
+            HttpResponse<String> keys = get(service, "/api/v1/api-keys", admin);
+            assertEquals(200, keys.statusCode(), service + ": " + keys.body());
+            assertTrue(keys.body().contains("\"bootstrap-admin\""), keys.body());
+        }
+        assertEquals(200, get("metrics-service", "/api/v1/datasets", trainerKey).statusCode());
+        assertEquals(403, post("metrics-service", "/api/v1/datasets", trainerKey, "{\"name\":\"x\"}").statusCode(),
+                "trainer-service's key reads only");
+        assertEquals(403, get("judge-service", "/api/v1/api-keys", metricsKey).statusCode(), "metrics-service's key is no admin");
+        assertEquals(401, get("judge-service", "/api/v1/api-keys", trainerKey).statusCode(), "judge-service does not know trainer-service");
+
+        // trainer-service reads a dataset of metrics-service with its key: the job gets past the data
+        HttpResponse<String> dataset = post("metrics-service", "/api/v1/datasets", admin,
+                "{\"name\":\"chart-keys-" + System.nanoTime() + "\"}");
+        assertEquals(201, dataset.statusCode(), dataset.body());
+        long id = Long.parseLong(dataset.body().replaceAll("(?s).*\"id\"\\s*:\\s*(\\d+).*", "$1"));
+        HttpResponse<String> job = post("trainer-service", "/api/v1/jobs", admin, "{\"dataset\":" + id
+                + ",\"studentConfig\":{\"model_type\":\"gpt2\",\"vocab_size\":50257,\"n_positions\":64,"
+                + "\"n_embd\":16,\"n_layer\":1,\"n_head\":2},\"tokenizer\":\"gpt2\",\"steps\":1,\"batchSize\":1,"
+                + "\"device\":\"cpu\"}");
+        // the dataset is empty: refused for its data (400), after metrics-service let trainer-service read
+        // it; a refused key would answer 503 "metrics-service answered 401"
+        assertEquals(400, job.statusCode(), job.body());
+        assertTrue(job.body().contains("dataset " + id + " has no trajectories"), job.body());
     }
 
     @Test

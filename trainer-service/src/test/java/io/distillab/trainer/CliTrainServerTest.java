@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.distillab.cli.Distillab;
+import io.distillab.service.support.testing.TestAuth;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -27,7 +28,14 @@ class CliTrainServerTest {
     private record Run(int exit, String err) {
     }
 
+    /** The CLI with the service's local admin key as --token (its file is not under this JVM's DISTILLAB_HOME). */
     private static Run distillab(String... args) {
+        List<String> withToken = new java.util.ArrayList<>(List.of(args));
+        withToken.addAll(List.of("--token", TestAuth.adminKey()));
+        return distillabAs(withToken.toArray(String[]::new));
+    }
+
+    private static Run distillabAs(String... args) {
         CommandLine cl = Distillab.newCommandLine();
         StringWriter err = new StringWriter();
         cl.setOut(new PrintWriter(new StringWriter()));
@@ -67,5 +75,24 @@ class CliTrainServerTest {
         Run exists = distillab("train", "--server", base.toString(), "--data", data.toString(), "--student", "tiny",
                 "--steps", "5", "--batch-size", "2", "--out", out.toString());
         assertEquals(2, exists.exit(), exists.err());
+    }
+
+    @Test
+    void aRefusedTokenIsOneLineAndNothingIsWritten(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("small.jsonl");
+        Files.write(data, TestData.smallUpload());
+        Path out = dir.resolve("student");
+        // a reader may follow jobs but not submit one; an unknown key is not let in at all
+        Run reader = distillabAs("train", "--server", base.toString(), "--data", data.toString(), "--student", "tiny",
+                "--steps", "5", "--batch-size", "2", "--out", out.toString(), "--token", TestAuth.jwt("rita", "reader"));
+        assertEquals(2, reader.exit(), reader.err());
+        assertEquals(1, reader.err().lines().count(), reader.err());
+        assertTrue(reader.err().contains("answered 403"), reader.err());
+        Run unknown = distillabAs("train", "--server", base.toString(), "--data", data.toString(), "--student", "tiny",
+                "--steps", "5", "--batch-size", "2", "--out", out.toString(), "--token", "dlk_unknown-key");
+        assertEquals(2, unknown.exit(), unknown.err());
+        assertTrue(unknown.err().contains("answered 401: the token was refused"), unknown.err());
+        assertTrue(!unknown.err().contains("dlk_unknown-key"), "the token is not echoed: " + unknown.err());
+        assertTrue(!Files.exists(out));
     }
 }

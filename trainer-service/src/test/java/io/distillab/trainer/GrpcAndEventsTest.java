@@ -16,6 +16,7 @@ import io.distillab.trainer.grpc.v1.TrainerGrpc;
 import io.distillab.trainer.grpc.v1.UploadJobChunk;
 import io.distillab.trainer.grpc.v1.UploadJobHeader;
 import io.distillab.trainer.grpc.v1.WatchJobRequest;
+import io.distillab.service.support.testing.TestAuth;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -66,8 +67,9 @@ class GrpcAndEventsTest {
         TestData.useDoubles();
         TestMetricsService.dataset(41, TestData.chatJsonl(4));
         channel = NettyChannelBuilder.forAddress("localhost", base.getPort()).usePlaintext().build();
-        blocking = TrainerGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.MINUTES);
-        async = TrainerGrpc.newStub(channel);
+        blocking = TrainerGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.MINUTES)
+                .withInterceptors(TestAuth.grpcAuthorization(TestAuth.adminBearer()));
+        async = TrainerGrpc.newStub(channel).withInterceptors(TestAuth.grpcAuthorization(TestAuth.adminBearer()));
     }
 
     @AfterEach
@@ -106,7 +108,8 @@ class GrpcAndEventsTest {
     /** Reads the event stream to its end: (event, id, data) triples. */
     private List<String[]> sse(long id, String lastEventId) throws Exception {
         HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(base + "api/v1/jobs/" + id + "/events"))
-                .header("Accept", "text/event-stream").timeout(Duration.ofMinutes(1));
+                .header("Accept", "text/event-stream").header("Authorization", "Bearer " + TestAuth.jwt("sse", "reader"))
+                .timeout(Duration.ofMinutes(1));
         if (lastEventId != null) {
             r.header("Last-Event-ID", lastEventId);
         }

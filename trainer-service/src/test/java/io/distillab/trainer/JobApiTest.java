@@ -1,5 +1,6 @@
 package io.distillab.trainer;
 
+import static io.distillab.service.support.testing.TestAuth.givenAdmin;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -52,7 +53,7 @@ class JobApiTest {
 
     @Test
     void anUploadedJobRunsToTheEndAndEveryResourceShowsIt() throws Exception {
-        var response = given().contentType("application/x-ndjson").queryParam("parameters", TestData.json(
+        var response = givenAdmin().contentType("application/x-ndjson").queryParam("parameters", TestData.json(
                         TestData.params("name", "upload", "seed", 3)))
                 .queryParam("filename", "small.jsonl").body(TestData.smallUpload())
                 .when().post("/api/v1/jobs").then().statusCode(202)
@@ -72,7 +73,7 @@ class JobApiTest {
         assertTrue(done.getString("placement").startsWith("cpu slot"), done.getString("placement"));
 
         // the loss curve, from the stored steps
-        JsonPath loss = given().get("/api/v1/jobs/" + id + "/loss").then().statusCode(200).extract().jsonPath();
+        JsonPath loss = givenAdmin().get("/api/v1/jobs/" + id + "/loss").then().statusCode(200).extract().jsonPath();
         assertEquals(List.of(1, 2, 3, 4, 5, 6), loss.getList("steps"));
         for (int s = 1; s <= 6; s++) {
             assertEquals(ScriptedTrainingEngine.loss(3, s), loss.getDouble("loss[" + (s - 1) + "]"), 1e-12);
@@ -80,24 +81,24 @@ class JobApiTest {
         }
         // the engine's chart: loss, kl, ce, and the span series that are not 0 throughout (the scripted
         // engine reports CE on reason and action spans only)
-        String svg = given().get("/api/v1/jobs/" + id + "/loss.svg").then().statusCode(200)
+        String svg = givenAdmin().get("/api/v1/jobs/" + id + "/loss.svg").then().statusCode(200)
                 .contentType(containsString("image/svg+xml")).extract().asString();
         assertEquals(5, svg.split("<polyline", -1).length - 1, svg);
         assertTrue(svg.contains(">reason CE<") && svg.contains(">action CE<") && !svg.contains(">observation CE<"), svg);
 
         // state transitions: submitted, claimed, succeeded
-        JsonPath history = given().get("/api/v1/jobs/" + id + "/transitions").then().statusCode(200).extract().jsonPath();
+        JsonPath history = givenAdmin().get("/api/v1/jobs/" + id + "/transitions").then().statusCode(200).extract().jsonPath();
         assertEquals(List.of("queued", "running", "succeeded"), history.getList("to"));
 
         // the report
-        JsonPath report = given().get("/api/v1/jobs/" + id + "/report").then().statusCode(200).extract().jsonPath();
+        JsonPath report = givenAdmin().get("/api/v1/jobs/" + id + "/report").then().statusCode(200).extract().jsonPath();
         assertEquals(6, report.getInt("summary.steps"));
         assertEquals(600, report.getInt("summary.tokens"));
         assertEquals(ScriptedTrainingEngine.loss(3, 6), report.getDouble("summary.lastLoss"), 1e-12);
         assertEquals(List.of("config.json", "model.safetensors"), report.getList("student.files.name"));
 
         // the student, zipped
-        byte[] zip = given().get("/api/v1/jobs/" + id + "/student").then().statusCode(200)
+        byte[] zip = givenAdmin().get("/api/v1/jobs/" + id + "/student").then().statusCode(200)
                 .contentType("application/zip").header("Content-Disposition", containsString("job-" + id))
                 .extract().asByteArray();
         Map<String, String> entries = new HashMap<>();
@@ -111,24 +112,24 @@ class JobApiTest {
         assertEquals("weights after 6 steps, seed 3", entries.get("model.safetensors"));
 
         // it is listed, and pages work
-        given().queryParam("status", "succeeded").get("/api/v1/jobs").then().statusCode(200)
+        givenAdmin().queryParam("status", "succeeded").get("/api/v1/jobs").then().statusCode(200)
                 .body("items.id", hasItem((int) id));
-        given().queryParam("size", 1).get("/api/v1/jobs").then().statusCode(200).body("items.size()", equalTo(1))
+        givenAdmin().queryParam("size", 1).get("/api/v1/jobs").then().statusCode(200).body("items.size()", equalTo(1))
                 .body("size", equalTo(1));
 
         // it has ended: it cannot be cancelled
-        given().post("/api/v1/jobs/" + id + "/cancel").then().statusCode(409).body("status", equalTo(409));
+        givenAdmin().post("/api/v1/jobs/" + id + "/cancel").then().statusCode(409).body("status", equalTo(409));
 
         // deleting it removes its files
         assertTrue(Files.isDirectory(TrainerTestProfile.modelStore().resolve("jobs/" + id)));
-        given().delete("/api/v1/jobs/" + id).then().statusCode(204);
-        given().get("/api/v1/jobs/" + id).then().statusCode(404).contentType("application/problem+json");
+        givenAdmin().delete("/api/v1/jobs/" + id).then().statusCode(204);
+        givenAdmin().get("/api/v1/jobs/" + id).then().statusCode(404).contentType("application/problem+json");
         assertFalse(Files.exists(TrainerTestProfile.modelStore().resolve("jobs/" + id)));
     }
 
     @Test
     void multipartAndDatasetSubmissions() throws Exception {
-        long multipart = given().multiPart("parameters", TestData.json(TestData.params()), "application/json")
+        long multipart = givenAdmin().multiPart("parameters", TestData.json(TestData.params()), "application/json")
                 .multiPart("data", "small.jsonl", TestData.smallUpload(), "application/x-ndjson")
                 .when().post("/api/v1/jobs").then().statusCode(202).extract().jsonPath().getLong("id");
         assertEquals("succeeded", TestData.await(multipart, WAIT).getString("status"));
@@ -137,15 +138,18 @@ class JobApiTest {
         List<String> lines = TestData.chatJsonl(4);
         TestMetricsService.dataset(41, lines);
         String model = new com.fasterxml.jackson.databind.ObjectMapper().readTree(lines.get(0)).get("model").asText();
-        long fromDataset = given().contentType(ContentType.JSON)
+        int refusedBefore = TestMetricsService.unauthorized();
+        long fromDataset = givenAdmin().contentType(ContentType.JSON)
                 .body(TestData.params("dataset", 41, "datasetModel", model))
                 .when().post("/api/v1/jobs").then().statusCode(202).extract().jsonPath().getLong("id");
         assertEquals("succeeded", TestData.await(fromDataset, WAIT).getString("status"));
         Path fetched = TrainerTestProfile.modelStore().resolve("jobs/" + fromDataset + "/data/dataset-41.jsonl");
         assertEquals(lines, Files.readAllLines(fetched));
+        assertEquals(refusedBefore, TestMetricsService.unauthorized(),
+                "every call to metrics-service carried distillab.metrics.api-key");
 
-        refused(given().contentType(ContentType.JSON).body(TestData.params("dataset", 999)), 400, "dataset");
-        refused(given().contentType(ContentType.JSON).body(TestData.params("dataset", 41, "datasetModel", "nobody")),
+        refused(givenAdmin().contentType(ContentType.JSON).body(TestData.params("dataset", 999)), 400, "dataset");
+        refused(givenAdmin().contentType(ContentType.JSON).body(TestData.params("dataset", 41, "datasetModel", "nobody")),
                 400, "datasetModel");
     }
 
@@ -182,11 +186,11 @@ class JobApiTest {
         refusedJson(TestData.params("device", "cuda"), 422, "device");
         refusedJson(TestData.params("batchSize", ScriptedTrainingEngine.MEMORY_LIMIT_BATCH + 1), 422, "batchSize");
         refusedJson(TestData.params("format", "tau-bench"), 400, "format");
-        refused(given().contentType(ContentType.JSON).body("{\"steps\": "), 400, null);
-        refused(given().contentType("application/octet-stream").body(TestData.smallUpload()), 400, "parameters");
-        refused(given().contentType("application/octet-stream").queryParam("parameters",
+        refused(givenAdmin().contentType(ContentType.JSON).body("{\"steps\": "), 400, null);
+        refused(givenAdmin().contentType("application/octet-stream").body(TestData.smallUpload()), 400, "parameters");
+        refused(givenAdmin().contentType("application/octet-stream").queryParam("parameters",
                 TestData.json(TestData.params("dataset", 3))).body(TestData.smallUpload()), 400, "dataset");
-        refused(given().contentType("application/octet-stream").queryParam("parameters", TestData.json(TestData.params()))
+        refused(givenAdmin().contentType("application/octet-stream").queryParam("parameters", TestData.json(TestData.params()))
                 .queryParam("filename", "bad name.json").body(TestData.smallUpload()), 400, "filename");
         // a record that core's importer refuses: the problem says which file, record and field
         String bad = TestData.chatJsonl(1).get(0) + "\n{\"model\": \"m\", \"messages\": 7}\n";
@@ -195,21 +199,21 @@ class JobApiTest {
                 io.distillab.core.importer.ImportException.class, () -> io.distillab.core.importer.TrajectoryImporter
                         .importStream(new ByteArrayInputStream(bad.getBytes(StandardCharsets.UTF_8)), "bad.jsonl",
                                 io.distillab.core.importer.TrajectoryFormat.CHAT_JSONL, null, t -> { }));
-        ValidatableResponse r = refused(given().contentType("application/x-ndjson")
+        ValidatableResponse r = refused(givenAdmin().contentType("application/x-ndjson")
                 .queryParam("parameters", TestData.json(TestData.params())).queryParam("filename", "bad.jsonl")
                 .body(bad.getBytes(StandardCharsets.UTF_8)), 400, expected.field());
         r.body("file", containsString("bad.jsonl")).body("record", equalTo("line 2"));
-        refused(given().contentType("application/x-ndjson").queryParam("parameters", TestData.json(TestData.params()))
+        refused(givenAdmin().contentType("application/x-ndjson").queryParam("parameters", TestData.json(TestData.params()))
                 .body(new byte[0]), 400, "data");
         // nothing of a refused job is left on the model store
         assertEquals(List.of(), listing(TrainerTestProfile.modelStore().resolve("incoming")));
 
-        given().queryParam("status", "done").get("/api/v1/jobs").then().statusCode(400).body("field", equalTo("status"));
-        given().queryParam("page", -1).get("/api/v1/jobs").then().statusCode(400).body("field", equalTo("page"));
-        given().get("/api/v1/jobs/987654").then().statusCode(404).contentType("application/problem+json");
-        given().post("/api/v1/jobs/987654/cancel").then().statusCode(404);
-        given().delete("/api/v1/jobs/987654").then().statusCode(404);
-        given().get("/api/v1/jobs/987654/student").then().statusCode(404);
+        givenAdmin().queryParam("status", "done").get("/api/v1/jobs").then().statusCode(400).body("field", equalTo("status"));
+        givenAdmin().queryParam("page", -1).get("/api/v1/jobs").then().statusCode(400).body("field", equalTo("page"));
+        givenAdmin().get("/api/v1/jobs/987654").then().statusCode(404).contentType("application/problem+json");
+        givenAdmin().post("/api/v1/jobs/987654/cancel").then().statusCode(404);
+        givenAdmin().delete("/api/v1/jobs/987654").then().statusCode(404);
+        givenAdmin().get("/api/v1/jobs/987654/student").then().statusCode(404);
     }
 
     @Test
@@ -217,9 +221,9 @@ class JobApiTest {
         ScriptedTrainingEngine.stepMillis = 100;
         long id = TestData.submitUpload(TestData.params("steps", 200, "checkpointEvery", 50));
         assertTrue(TestData.awaitStep(id, 3, WAIT).getLong("step") >= 3);
-        given().get("/api/v1/jobs/" + id + "/student").then().statusCode(409).body("status", equalTo(409));
-        given().delete("/api/v1/jobs/" + id).then().statusCode(409);
-        given().post("/api/v1/jobs/" + id + "/cancel").then().statusCode(202).body("cancelRequested", equalTo(true));
+        givenAdmin().get("/api/v1/jobs/" + id + "/student").then().statusCode(409).body("status", equalTo(409));
+        givenAdmin().delete("/api/v1/jobs/" + id).then().statusCode(409);
+        givenAdmin().post("/api/v1/jobs/" + id + "/cancel").then().statusCode(202).body("cancelRequested", equalTo(true));
         JsonPath v = TestData.await(id, WAIT);
         assertEquals("cancelled", v.getString("status"));
         assertTrue(v.getLong("step") < 200);
@@ -227,9 +231,9 @@ class JobApiTest {
         assertTrue(Files.isDirectory(TrainerTestProfile.modelStore().resolve("jobs/" + id + "/out/checkpoint-"
                 + v.getLong("step"))));
         // cancelling again changes nothing
-        given().post("/api/v1/jobs/" + id + "/cancel").then().statusCode(202).body("status", equalTo("cancelled"));
-        given().get("/api/v1/jobs/" + id + "/student").then().statusCode(409);
-        given().delete("/api/v1/jobs/" + id).then().statusCode(204);
+        givenAdmin().post("/api/v1/jobs/" + id + "/cancel").then().statusCode(202).body("status", equalTo("cancelled"));
+        givenAdmin().get("/api/v1/jobs/" + id + "/student").then().statusCode(409);
+        givenAdmin().delete("/api/v1/jobs/" + id).then().statusCode(204);
     }
 
     @Test
@@ -237,8 +241,8 @@ class JobApiTest {
         scheduler.stop();
         try {
             long id = TestData.submitUpload(TestData.params());
-            given().post("/api/v1/jobs/" + id + "/cancel").then().statusCode(202).body("status", equalTo("cancelled"));
-            assertEquals(List.of("queued", "cancelled"), given().get("/api/v1/jobs/" + id + "/transitions")
+            givenAdmin().post("/api/v1/jobs/" + id + "/cancel").then().statusCode(202).body("status", equalTo("cancelled"));
+            assertEquals(List.of("queued", "cancelled"), givenAdmin().get("/api/v1/jobs/" + id + "/transitions")
                     .then().extract().jsonPath().getList("to"));
         } finally {
             scheduler.start();
@@ -267,7 +271,7 @@ class JobApiTest {
     private static void refusedJson(Map<String, Object> body, int status, String field) {
         Map<String, Object> onDataset = new HashMap<>(body);
         onDataset.putIfAbsent("dataset", 41);
-        refused(given().contentType(ContentType.JSON).body(onDataset), status, field);
+        refused(givenAdmin().contentType(ContentType.JSON).body(onDataset), status, field);
     }
 
     private static ValidatableResponse refused(io.restassured.specification.RequestSpecification request, int status,

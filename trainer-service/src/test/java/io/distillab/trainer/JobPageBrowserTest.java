@@ -11,6 +11,7 @@ import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.Response;
 import com.microsoft.playwright.options.BoundingBox;
+import io.distillab.service.support.testing.TestAuth;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -47,7 +48,9 @@ class JobPageBrowserTest {
                      .setExecutablePath(CHROMIUM).setHeadless(true)
                      .setArgs(List.of("--no-sandbox", "--disable-gpu", "--disable-background-networking",
                              "--disable-component-update", "--disable-sync", "--no-first-run")))) {
-            Page page = browser.newPage();
+            // a reader's token on every request of the page (a browser behind an authenticating proxy)
+            Page page = browser.newPage(new Browser.NewPageOptions().setExtraHTTPHeaders(
+                    java.util.Map.of("Authorization", "Bearer " + TestAuth.jwt("viewer", "reader"))));
             Response response = page.navigate(base + "api/v1/jobs/" + id + "/page");
             assertEquals(200, response.status());
             assertEquals("trainer job " + id + ": page <test>", page.title());

@@ -21,7 +21,7 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import static io.restassured.RestAssured.given;
+import static io.distillab.service.support.testing.TestAuth.givenAdmin;
 
 /**
  * Workers of two "replicas" on one PostgreSQL queue: jobs are shared out and none is trained
@@ -78,7 +78,7 @@ class JobQueueTest {
             JsonPath v = TestData.await(id, Duration.ofMinutes(1));
             assertEquals("succeeded", v.getString("status"), v.prettify());
             assertEquals(1, v.getInt("attempts"));
-            JsonPath history = given().get("/api/v1/jobs/" + id + "/transitions").then().extract().jsonPath();
+            JsonPath history = givenAdmin().get("/api/v1/jobs/" + id + "/transitions").then().extract().jsonPath();
             assertEquals(List.of("queued", "running", "succeeded"), history.getList("to"));
             JsonPath runs = given().get("/api/v1/jobs/" + id + "/attempts").then().statusCode(200).extract().jsonPath();
             assertEquals(List.of("succeeded"), runs.getList("outcome"), runs.prettify());
@@ -123,7 +123,7 @@ class JobQueueTest {
         long from = Long.parseLong(resumed.substring(resumed.lastIndexOf(' ') + 1));
         assertTrue(from >= 10, resumed);
         assertEquals(uninterrupted.getDouble("finalLoss"), done.getDouble("finalLoss"), 0.0);
-        JsonPath history = given().get("/api/v1/jobs/" + id + "/transitions").then().extract().jsonPath();
+        JsonPath history = givenAdmin().get("/api/v1/jobs/" + id + "/transitions").then().extract().jsonPath();
         assertEquals(List.of("queued", "running", "running", "succeeded"), history.getList("to"));
         assertTrue(history.getString("reason[2]").startsWith("taken over"), history.getString("reason[2]"));
         // the record of the two runs: A's, closed by B's takeover, and B's from A's last recorded checkpoint
@@ -135,8 +135,8 @@ class JobQueueTest {
         assertTrue(runs.getLong("fromStep[1]") >= 10 && runs.getLong("fromStep[1]") <= from, runs.prettify());
         assertEquals(30L, runs.getLong("lastStep[1]"));
         // the loss curve has every step once, as the uninterrupted run's
-        assertEquals(given().get("/api/v1/jobs/" + reference + "/loss").then().extract().jsonPath().getList("loss"),
-                given().get("/api/v1/jobs/" + id + "/loss").then().extract().jsonPath().getList("loss"));
+        assertEquals(givenAdmin().get("/api/v1/jobs/" + reference + "/loss").then().extract().jsonPath().getList("loss"),
+                givenAdmin().get("/api/v1/jobs/" + id + "/loss").then().extract().jsonPath().getList("loss"));
     }
 
     @Test

@@ -1,6 +1,6 @@
 package io.distillab.trainer;
 
-import static io.restassured.RestAssured.given;
+import static io.distillab.service.support.testing.TestAuth.givenAdmin;
 
 import io.distillab.core.importer.CanonicalRecord;
 import io.distillab.core.importer.TrajectoryFormat;
@@ -106,13 +106,13 @@ final class TestData {
 
     /** Submits a job with the small upload as the raw body; returns its id. */
     static long submitUpload(Map<String, Object> p) {
-        return given().contentType("application/x-ndjson").queryParam("parameters", json(p))
+        return givenAdmin().contentType("application/x-ndjson").queryParam("parameters", json(p))
                 .queryParam("filename", "small.jsonl").body(smallUpload())
                 .when().post("/api/v1/jobs").then().statusCode(202).extract().jsonPath().getLong("id");
     }
 
     static JsonPath view(long job) {
-        return given().when().get("/api/v1/jobs/" + job).then().statusCode(200).extract().jsonPath();
+        return givenAdmin().when().get("/api/v1/jobs/" + job).then().statusCode(200).extract().jsonPath();
     }
 
     /** Polls until the job has ended; returns its view. */

@@ -20,11 +20,14 @@ import java.util.regex.Pattern;
  * A stand-in for metrics-service speaking the two calls trainer-service makes, as metrics-service's
  * README documents them: {@code GET /api/v1/datasets/{id}} (404 when absent) and
  * {@code GET /api/v1/datasets/{id}/trajectories[?model=M]} (chat JSONL, one canonical record per line).
+ * Like metrics-service with security on, it answers 401 to a call without trainer-service's key
+ * ({@link TrainerTestProfile#METRICS_API_KEY}) and counts such calls.
  */
 public final class TestMetricsService {
     private static final Pattern PATH = Pattern.compile("/api/v1/datasets/(\\d+)(/trajectories)?");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Map<Long, List<String>> DATASETS = new ConcurrentHashMap<>();
+    private static final java.util.concurrent.atomic.AtomicInteger UNAUTHORIZED = new java.util.concurrent.atomic.AtomicInteger();
     private static HttpServer server;
 
     private TestMetricsService() {
@@ -51,7 +54,18 @@ public final class TestMetricsService {
         }
     }
 
+    /** Calls refused so far for a missing or wrong key. */
+    public static int unauthorized() {
+        return UNAUTHORIZED.get();
+    }
+
     private static void handle(HttpExchange x) throws IOException {
+        if (!("Bearer " + TrainerTestProfile.METRICS_API_KEY).equals(x.getRequestHeaders().getFirst("Authorization"))) {
+            UNAUTHORIZED.incrementAndGet();
+            x.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+            send(x, 401, "application/problem+json", "{\"status\":401,\"title\":\"Unauthenticated\"}");
+            return;
+        }
         Matcher m = PATH.matcher(x.getRequestURI().getPath());
         List<String> lines = m.matches() ? DATASETS.get(Long.parseLong(m.group(1))) : null;
         if (lines == null) {

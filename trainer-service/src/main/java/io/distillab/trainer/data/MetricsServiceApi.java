@@ -8,10 +8,12 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import java.io.InputStream;
+import org.eclipse.microprofile.rest.client.annotation.RegisterProvider;
 import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
 
 /** The part of metrics-service's REST API that trainer-service reads: datasets and their trajectories. */
 @RegisterRestClient(configKey = "metrics")
+@RegisterProvider(MetricsAuthorization.class)
 @Path("/api/v1/datasets")
 public interface MetricsServiceApi {
 

@@ -17,17 +17,22 @@ import io.distillab.trainer.job.JobEvents;
 import io.distillab.trainer.job.JobService;
 import io.distillab.trainer.job.JobView;
 import io.distillab.trainer.problem.ProblemException;
+import io.distillab.service.support.auth.Roles;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
+import jakarta.annotation.security.RolesAllowed;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Iterator;
 import java.util.concurrent.Callable;
 
-/** The gRPC face of the REST API (trainer.proto); the same services behind it. */
+/**
+ * The gRPC face of the REST API (trainer.proto); the same services behind it, the same least role
+ * per call (the {@code authorization} metadata carries the API key or JWT).
+ */
 @GrpcService
 public class TrainerGrpcService implements Trainer {
     private final JobService jobs;
@@ -39,6 +44,7 @@ public class TrainerGrpcService implements Trainer {
     }
 
     @Override
+    @RolesAllowed(Roles.WRITER)
     @Blocking
     public Uni<Job> submitJob(SubmitJobRequest request) {
         return call(() -> job(jobs.submit(JobService.parse(request.getParametersJson()), null)));
@@ -46,6 +52,7 @@ public class TrainerGrpcService implements Trainer {
 
     /** The chunks after the header are read as one stream by the submission, on a worker thread. */
     @Override
+    @RolesAllowed(Roles.WRITER)
     public Uni<Job> uploadJob(Multi<UploadJobChunk> request) {
         return Uni.createFrom().item(() -> {
             try {
@@ -112,12 +119,14 @@ public class TrainerGrpcService implements Trainer {
     }
 
     @Override
+    @RolesAllowed(Roles.READER)
     @Blocking
     public Uni<Job> getJob(JobRef request) {
         return call(() -> job(jobs.get(request.getId())));
     }
 
     @Override
+    @RolesAllowed(Roles.READER)
     @Blocking
     public Uni<ListJobsResponse> listJobs(ListJobsRequest request) {
         return call(() -> {
@@ -129,12 +138,14 @@ public class TrainerGrpcService implements Trainer {
     }
 
     @Override
+    @RolesAllowed(Roles.WRITER)
     @Blocking
     public Uni<Job> cancelJob(JobRef request) {
         return call(() -> job(jobs.cancel(request.getId())));
     }
 
     @Override
+    @RolesAllowed(Roles.ADMIN)
     @Blocking
     public Uni<Deleted> deleteJob(JobRef request) {
         return call(() -> {
@@ -144,12 +155,14 @@ public class TrainerGrpcService implements Trainer {
     }
 
     @Override
+    @RolesAllowed(Roles.READER)
     @Blocking
     public Uni<LossCurve> getLossCurve(JobRef request) {
         return call(() -> LossCurve.newBuilder().setJson(jobs.lossCurve(request.getId()).toJson().toString()).build());
     }
 
     @Override
+    @RolesAllowed(Roles.READER)
     public Multi<JobEvent> watchJob(WatchJobRequest request) {
         return Uni.createFrom().item(() -> events.follow(request.getId(), request.getAfterStep()))
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())

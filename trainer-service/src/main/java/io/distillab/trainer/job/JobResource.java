@@ -3,8 +3,10 @@ package io.distillab.trainer.job;
 import io.distillab.trainer.page.JobPage;
 import io.distillab.trainer.problem.Problem;
 import io.distillab.trainer.problem.ProblemException;
+import io.distillab.service.support.auth.Roles;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.DefaultValue;
@@ -51,6 +53,7 @@ public class JobResource {
         this.store = store;
     }
 
+    @RolesAllowed(Roles.WRITER)
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Blocking
@@ -66,6 +69,7 @@ public class JobResource {
         return accepted(jobs.submit(parameters, null));
     }
 
+    @RolesAllowed(Roles.WRITER)
     @POST
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @Blocking
@@ -85,6 +89,7 @@ public class JobResource {
         }
     }
 
+    @RolesAllowed(Roles.WRITER)
     @POST
     @Consumes({MediaType.APPLICATION_OCTET_STREAM, NDJSON})
     @Blocking
@@ -102,6 +107,7 @@ public class JobResource {
         return Response.accepted(v).location(URI.create(v.links().self())).build();
     }
 
+    @RolesAllowed(Roles.READER)
     @GET
     @Operation(summary = "List jobs, newest first, a page at a time")
     public JobView.Page list(@QueryParam("status") String status,
@@ -110,6 +116,7 @@ public class JobResource {
         return jobs.list(status, page, size);
     }
 
+    @RolesAllowed(Roles.READER)
     @GET
     @Path("{id}")
     @Operation(summary = "A job: status, step, the latest step's metrics, parameters")
@@ -117,6 +124,7 @@ public class JobResource {
         return jobs.get(id);
     }
 
+    @RolesAllowed(Roles.READER)
     @GET
     @Path("{id}/transitions")
     @Operation(summary = "The job's status changes, oldest first")
@@ -124,6 +132,7 @@ public class JobResource {
         return jobs.transitions(id);
     }
 
+    @RolesAllowed(Roles.READER)
     @GET
     @Path("{id}/attempts")
     @Operation(summary = "The job's runs, oldest first: which worker ran it, from which checkpoint, how the run ended")
@@ -131,6 +140,7 @@ public class JobResource {
         return jobs.attempts(id);
     }
 
+    @RolesAllowed(Roles.WRITER)
     @POST
     @Path("{id}/cancel")
     @Operation(summary = "Cancel a job", description = "A queued job is cancelled at once, a running one after its current step.")
@@ -141,6 +151,7 @@ public class JobResource {
         return Response.accepted(jobs.cancel(id)).build();
     }
 
+    @RolesAllowed(Roles.ADMIN)
     @DELETE
     @Path("{id}")
     @Operation(summary = "Delete a job that is not running, with its files")
@@ -151,6 +162,7 @@ public class JobResource {
         jobs.delete(id);
     }
 
+    @RolesAllowed(Roles.READER)
     @GET
     @Path("{id}/loss")
     @Operation(summary = "The loss curves so far",
@@ -160,6 +172,7 @@ public class JobResource {
         return Response.ok(jobs.lossCurve(id).toJson().toString(), MediaType.APPLICATION_JSON).build();
     }
 
+    @RolesAllowed(Roles.READER)
     @GET
     @Path("{id}/loss.svg")
     @Produces("image/svg+xml")
@@ -168,6 +181,7 @@ public class JobResource {
         return Response.ok(jobs.lossCurve(id).svg("trainer job " + id), "image/svg+xml").build();
     }
 
+    @RolesAllowed(Roles.READER)
     @GET
     @Path("{id}/report")
     @Operation(summary = "The training report: parameters, history, summary of the run, the student's files")
@@ -178,6 +192,7 @@ public class JobResource {
                 MediaType.APPLICATION_JSON).build();
     }
 
+    @RolesAllowed(Roles.READER)
     @GET
     @Path("{id}/page")
     @Produces(MediaType.TEXT_HTML)
@@ -188,6 +203,7 @@ public class JobResource {
                 MediaType.TEXT_HTML_TYPE.withCharset("utf-8")).build();
     }
 
+    @RolesAllowed(Roles.READER)
     @GET
     @Path("{id}/student")
     @Produces("application/zip")
@@ -202,6 +218,7 @@ public class JobResource {
                 .header("Content-Disposition", "attachment; filename=\"job-" + id + "-student.zip\"").build();
     }
 
+    @RolesAllowed(Roles.READER)
     @GET
     @Path("{id}/events")
     @Blocking

@@ -14,10 +14,12 @@ import java.time.Duration;
 import java.util.Map;
 
 /**
- * The integration tests' HTTP calls to a trainer-service process, all through {@link #request}: the
- * one place where a header every call needs (an Authorization) would go.
+ * The integration tests' HTTP calls to a trainer-service process, all through {@link #request},
+ * which sends the admin key every process is started with ({@link TrainerProcess}).
  */
 final class TrainerHttp {
+    /** A bootstrap admin key (distillab.auth.bootstrap-keys) of the test's processes. */
+    static final String ADMIN_KEY = "dlk_replica-processes-it-admin-key-0123456789";
     static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -29,7 +31,8 @@ final class TrainerHttp {
 
     /** Every request starts here. */
     private HttpRequest.Builder request(String pathAndQuery) {
-        return HttpRequest.newBuilder(URI.create(base + pathAndQuery)).timeout(Duration.ofMinutes(2));
+        return HttpRequest.newBuilder(URI.create(base + pathAndQuery)).timeout(Duration.ofMinutes(2))
+                .header("Authorization", "Bearer " + ADMIN_KEY);
     }
 
     /** The status of GET {@code path}, or -1 when nothing answers (the process is starting or gone). */

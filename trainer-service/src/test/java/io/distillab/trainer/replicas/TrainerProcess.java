@@ -40,7 +40,9 @@ final class TrainerProcess {
             Path log = Files.createDirectories(logs).resolve(name + ".log");
             List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     // small and single-collector-threaded: three of these share the test machine's cores
-                    "-Xmx1g", "-XX:+UseSerialGC", "-Dquarkus.http.port=" + port));
+                    "-Xmx1g", "-XX:+UseSerialGC", "-Dquarkus.http.port=" + port,
+                    // security stays on: every replica knows the tests' admin key (stored hashed at start)
+                    "-Ddistillab.auth.bootstrap-keys=it-admin:admin:" + TrainerHttp.ADMIN_KEY));
             config.forEach((k, v) -> command.add("-D" + k + "=" + v));
             command.add("-jar");
             command.add(APP.toString());

@@ -54,13 +54,24 @@ public final class ApiKeyStore {
      * have stored its key first; the unique name decides).
      */
     public boolean insert(String name, String role, String keyHash) throws SQLException {
+        return insert(name, role, keyHash, "ON CONFLICT (name) DO NOTHING");
+    }
+
+    /**
+     * Stores a key's hash unless its name or its hash is stored already: true when this call stored
+     * it. Replicas starting together with the same keys all succeed; one of them inserts.
+     */
+    public boolean insertIfAbsent(String name, String role, String keyHash) throws SQLException {
+        return insert(name, role, keyHash, "ON CONFLICT DO NOTHING");
+    }
+
+    private boolean insert(String name, String role, String keyHash, String onConflict) throws SQLException {
         if (!Roles.isRole(role)) {
             throw new IllegalArgumentException("not a role: " + role);
         }
         try (Connection c = dataSource.getConnection();
              PreparedStatement s = c.prepareStatement(
-                     "INSERT INTO api_key (name, role, key_sha256, created_at) VALUES (?, ?, ?, ?) "
-                             + "ON CONFLICT (name) DO NOTHING")) {
+                     "INSERT INTO api_key (name, role, key_sha256, created_at) VALUES (?, ?, ?, ?) " + onConflict)) {
             s.setString(1, name);
             s.setString(2, role);
             s.setString(3, keyHash);
