@@ -127,6 +127,8 @@ class ReplicaProcessesIT {
     private static Map<String, String> config(int cpuJobs, String lease) {
         Map<String, String> c = new LinkedHashMap<>();
         c.put("distillab.model-store", modelStore.toString());
+        // the local admin key of the first start goes under the test's folder, not the user's home
+        c.put("distillab.home", modelStore.resolveSibling("home").toString());
         c.put("distillab.scheduler.cpu-jobs", Integer.toString(cpuJobs));
         c.put("distillab.scheduler.gpus", "0");
         c.put("distillab.scheduler.lease", lease);
