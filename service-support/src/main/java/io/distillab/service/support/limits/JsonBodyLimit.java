@@ -20,10 +20,21 @@ public class JsonBodyLimit implements ReaderInterceptor {
 
     @Override
     public Object aroundReadFrom(ReaderInterceptorContext context) throws IOException {
-        if (!InputStream.class.isAssignableFrom(context.getType())) {
-            context.setInputStream(new LimitedInputStream(context.getInputStream(), limits.bodyBytes(),
-                    RequestBodyLimits.BODY_SETTING));
+        if (InputStream.class.isAssignableFrom(context.getType())) {
+            return context.proceed();
         }
-        return context.proceed();
+        LimitedInputStream limited = new LimitedInputStream(context.getInputStream(), limits.bodyBytes(),
+                RequestBodyLimits.BODY_SETTING);
+        context.setInputStream(limited);
+        try {
+            return context.proceed();
+        } catch (RuntimeException | IOException e) {
+            // the JSON reader answers a plain 400 for whatever stopped it reading (the cause may be
+            // lost on the way); a body that passed the limit is the limit's 413
+            if (limited.exceeded()) {
+                throw PayloadTooLargeException.body(limits.bodyBytes(), RequestBodyLimits.BODY_SETTING);
+            }
+            throw e;
+        }
     }
 }

@@ -50,6 +50,11 @@ public final class LimitedInputStream extends FilterInputStream {
         return false; // a reset would count bytes twice
     }
 
+    /** Whether more than the limit came (and was refused). */
+    public boolean exceeded() {
+        return count > limitBytes;
+    }
+
     /** Bytes read so far. */
     public long count() {
         return count;

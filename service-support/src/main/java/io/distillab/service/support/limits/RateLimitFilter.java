@@ -5,6 +5,7 @@ import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.SocketAddress;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.core.Response;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
@@ -21,8 +22,9 @@ public class RateLimitFilter {
 
     @Inject
     RateLimits limits;
+    /** Absent in a service without quarkus-security: then every client is its address. */
     @Inject
-    CurrentIdentityAssociation identity;
+    Instance<CurrentIdentityAssociation> identity;
 
     @ServerRequestFilter
     public Uni<Response> limit(HttpServerRequest request) {
@@ -31,7 +33,10 @@ public class RateLimitFilter {
         }
         // a token that fails authentication is refused by the endpoint's own check; here its
         // request counts against its address
-        return identity.getDeferredIdentity().onFailure().recoverWithNull()
+        if (!identity.isResolvable()) {
+            return Uni.createFrom().item(refusal(limits.admit(client(null, request))));
+        }
+        return identity.get().getDeferredIdentity().onFailure().recoverWithNull()
                 .map(id -> refusal(limits.admit(client(id, request))));
     }
 

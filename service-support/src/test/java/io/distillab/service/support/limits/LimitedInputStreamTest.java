@@ -17,6 +17,7 @@ class LimitedInputStreamTest {
         data[999] = 7;
         try (InputStream in = new LimitedInputStream(new ByteArrayInputStream(data), 1000, "x.limit")) {
             assertArrayEquals(data, in.readAllBytes());
+            assertEquals(false, ((LimitedInputStream) in).exceeded());
         }
     }
 
@@ -24,6 +25,7 @@ class LimitedInputStreamTest {
     void oneByteMoreIsRefusedWhileReadingNamingTheSetting() {
         InputStream in = new LimitedInputStream(new ByteArrayInputStream(new byte[1001]), 1000, "x.limit");
         PayloadTooLargeException e = assertThrows(PayloadTooLargeException.class, in::readAllBytes);
+        assertEquals(true, ((LimitedInputStream) in).exceeded());
         assertEquals("body", e.field());
         assertEquals(1000, e.limit());
         assertEquals("x.limit", e.setting());
