@@ -157,8 +157,9 @@ class JudgeAnalysisTest {
         List<String> common = List.of("analyze", chatFile(dir).toString(), TestData.tauBench().toString(),
                 "--split-trials", "--rps", "--edges", "validated", "--bootstrap", "50", "--seed", "3", "--quiet");
         List<String> local = new java.util.ArrayList<>(common);
-        local.addAll(List.of("--judge", "http://localhost:" + MetricsTestProfile.judgePort(), "--json",
-                dir.resolve("local.json").toString()));
+        // the stand-in judge takes only the key metrics-service is configured with
+        local.addAll(List.of("--judge", "http://localhost:" + MetricsTestProfile.judgePort(), "--token",
+                MetricsTestProfile.JUDGE_API_KEY, "--json", dir.resolve("local.json").toString()));
         List<String> remote = new java.util.ArrayList<>(common);
         remote.addAll(List.of("--server", base.toString(), "--json", dir.resolve("remote.json").toString()));
         int itemsBefore = judge.items.get();
