@@ -161,7 +161,8 @@ class JudgeAnalysisTest {
         local.addAll(List.of("--judge", "http://localhost:" + MetricsTestProfile.judgePort(), "--token",
                 MetricsTestProfile.JUDGE_API_KEY, "--json", dir.resolve("local.json").toString()));
         List<String> remote = new java.util.ArrayList<>(common);
-        remote.addAll(List.of("--server", base.toString(), "--json", dir.resolve("remote.json").toString()));
+        remote.addAll(List.of("--server", base.toString(), "--token",
+                io.distillab.service.support.testing.TestAuth.adminKey(), "--json", dir.resolve("remote.json").toString()));
         int itemsBefore = judge.items.get();
         String[] l = distillab(local);
         assertEquals("0", l[0], l[1]);
