@@ -71,7 +71,7 @@ class AnalysisApiTest {
                 .contentType(containsString("text/html")).body(containsString("<svg id=\"heatmap-ags\""))
                 .body(containsString("heatmap-ged")).body(containsString("class=\"feature-bars\""));
         givenAdmin().queryParam("dataset", dataset).queryParam("status", "done").when().get("/api/v1/analyses")
-                .then().statusCode(200).body("id", hasItem((int) full));
+                .then().statusCode(200).body("items.id", hasItem((int) full));
     }
 
     private static Object[] allBundledFiles() throws Exception {
@@ -129,6 +129,6 @@ class AnalysisApiTest {
                 .contentType(PROBLEM).body("field", equalTo("status"));
         givenAdmin().when().get("/api/v1/analyses/999999").then().statusCode(404).contentType(PROBLEM);
         givenAdmin().when().get("/api/v1/analyses/999999/report").then().statusCode(404);
-        givenAdmin().when().get("/api/v1/analyses").then().statusCode(200).body("status", not(hasItem("bogus")));
+        givenAdmin().when().get("/api/v1/analyses").then().statusCode(200).body("items.status", not(hasItem("bogus")));
     }
 }

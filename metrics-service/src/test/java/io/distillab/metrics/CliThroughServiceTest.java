@@ -96,8 +96,8 @@ class CliThroughServiceTest {
                 TestData.toolBench("G1_answer").toString()));
         assertEquals(0, second.exit(), second.err());
         assertTrue(second.out().contains("dataset '" + name + "'"), second.out());
-        long id = givenAdmin().when().get("/api/v1/datasets").then().extract().jsonPath()
-                .getLong("find { it.name == '" + name + "' }.id");
+        long id = givenAdmin().queryParam("name", name).when().get("/api/v1/datasets").then().extract().jsonPath()
+                .getLong("items[0].id");
         givenAdmin().when().get("/api/v1/datasets/" + id).then().body("uploads", equalTo(6)).body("models", equalTo(2));
         Run bad = distillab(List.of("import", "--server", base.toString(), "--dataset", name, "--format", "toolbench",
                 TestData.tauBench().toString()));

@@ -32,7 +32,8 @@ class DatasetApiTest {
                 .when().post("/api/v1/datasets").then().statusCode(201)
                 .header("Location", containsString("/api/v1/datasets/"))
                 .body("name", equalTo(name)).body("trajectories", equalTo(0)).extract().jsonPath().getLong("id");
-        givenAdmin().when().get("/api/v1/datasets").then().statusCode(200).body("name", hasItem(name));
+        givenAdmin().queryParam("name", name).when().get("/api/v1/datasets").then().statusCode(200)
+                .body("items.name", hasItem(name)).body("total", equalTo(1));
         givenAdmin().when().get("/api/v1/datasets/" + id).then().statusCode(200).body("description", equalTo("d"));
         givenAdmin().contentType(ContentType.JSON).body(Map.of("name", name)).when().post("/api/v1/datasets")
                 .then().statusCode(409).contentType(PROBLEM).body("detail", containsString(name));
@@ -60,16 +61,17 @@ class DatasetApiTest {
         assertEquals(Files.size(TestData.tauBench()), up.getLong("bytes"));
         assertEquals("gpt-4o", up.getString("models[0]"));
         givenAdmin().when().get("/api/v1/datasets/" + id + "/models").then().statusCode(200)
-                .body("$", hasSize(1)).body("[0].name", equalTo("gpt-4o")).body("[0].trajectories", equalTo(200))
-                .body("[0].tasks", equalTo(50));
-        givenAdmin().when().get("/api/v1/datasets/" + id + "/tasks").then().statusCode(200)
-                .body("$", hasSize(50)).body("[0].trajectories", equalTo(4)).body("[0].models", equalTo(1));
+                .body("items", hasSize(1)).body("items[0].name", equalTo("gpt-4o")).body("items[0].trajectories", equalTo(200))
+                .body("items[0].tasks", equalTo(50));
+        givenAdmin().queryParam("size", 50).when().get("/api/v1/datasets/" + id + "/tasks").then().statusCode(200)
+                .body("items", hasSize(50)).body("total", equalTo(50)).body("items[0].trajectories", equalTo(4))
+                .body("items[0].models", equalTo(1));
         // the model query parameter overrides the file's model name
         TestData.upload(id, TestData.toolBench("G1_answer").resolve("10_ChatGPT_DFS_woFilter_w2.json"),
                 "toolbench", "renamed");
-        givenAdmin().when().get("/api/v1/datasets/" + id + "/models").then().body("name", hasItem("renamed"));
-        givenAdmin().when().get("/api/v1/datasets/" + id + "/uploads").then().statusCode(200).body("$", hasSize(2))
-                .body("[1].models[0]", equalTo("renamed"));
+        givenAdmin().when().get("/api/v1/datasets/" + id + "/models").then().body("items.name", hasItem("renamed"));
+        givenAdmin().when().get("/api/v1/datasets/" + id + "/uploads").then().statusCode(200).body("items", hasSize(2))
+                .body("items[1].models[0]", equalTo("renamed"));
         givenAdmin().when().get("/api/v1/datasets/" + id).then().body("trajectories", equalTo(201))
                 .body("models", equalTo(2)).body("uploads", equalTo(2));
     }

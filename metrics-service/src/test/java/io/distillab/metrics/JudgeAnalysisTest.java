@@ -225,11 +225,14 @@ class JudgeAnalysisTest {
         long plain = TestData.submit(Map.of("dataset", dataset));
         JsonPath r = TestData.await(rps, Duration.ofMinutes(2));
         assertEquals("failed", r.getString("status"));
-        assertTrue(r.getString("error").contains("judge-service at http://localhost:" + MetricsTestProfile.judgePort()
-                + " is unreachable"), r.getString("error"));
+        assertEquals("judge-unavailable", r.getString("errorCode"));
+        // what failed, in the user's terms; the connection's exception stays in the log
+        assertEquals("judge-service at http://localhost:" + MetricsTestProfile.judgePort() + " is unreachable",
+                r.getString("error"));
         assertEquals("failed", TestData.await(validated, Duration.ofMinutes(2)).getString("status"));
         assertEquals("done", TestData.await(plain, Duration.ofMinutes(1)).getString("status"));
         givenAdmin().when().get("/api/v1/analyses/" + rps + "/result").then().statusCode(409)
-                .contentType("application/problem+json").body("detail", containsString("unreachable"));
+                .contentType("application/problem+json").body("detail", containsString("(judge-unavailable)"))
+                .body("detail", containsString("unreachable"));
     }
 }

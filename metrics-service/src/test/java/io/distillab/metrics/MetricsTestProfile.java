@@ -36,7 +36,10 @@ public class MetricsTestProfile implements QuarkusTestProfile {
                 "distillab.worker.threads", "1",
                 "quarkus.rest-client.judge.url", "http://localhost:" + judgePort(),
                 "io.distillab.metrics.judge.JudgeRestClient/Retry/delay", "100",
-                "distillab.judge.api-key", JUDGE_API_KEY);
+                "distillab.judge.api-key", JUDGE_API_KEY,
+                // small limits, so that LimitsTest can pass them quickly (DatasetApiTest uploads 16 MB)
+                "distillab.limits.upload-bytes", "24M",
+                "distillab.limits.body-bytes", "1M");
     }
 
     @Override

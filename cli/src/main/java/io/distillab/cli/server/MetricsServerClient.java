@@ -50,7 +50,9 @@ public final class MetricsServerClient {
 
     /** The id of the dataset with this name, creating it when there is none. */
     public long datasetNamed(String name) throws IOException, InterruptedException {
-        for (JsonNode d : send(request("api/v1/datasets").GET().build())) {
+        // names are unique: the server finds it (the list itself comes a page at a time)
+        String q = "api/v1/datasets?name=" + java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8);
+        for (JsonNode d : send(request(q).GET().build()).path("items")) {
             if (d.get("name").asText().equals(name)) {
                 return d.get("id").asLong();
             }

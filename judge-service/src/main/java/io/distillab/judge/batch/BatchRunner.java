@@ -1,6 +1,8 @@
 package io.distillab.judge.batch;
 
 import io.distillab.judge.api.InvalidRequestException;
+import io.distillab.service.support.errors.ErrorReference;
+import io.distillab.service.support.limits.PayloadTooLargeException;
 import io.distillab.judge.judgment.JudgeRequest;
 import io.distillab.judge.judgment.JudgeSettings;
 import io.distillab.judge.judgment.Judgment;
@@ -11,11 +13,13 @@ import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
 import java.util.function.Function;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
  * Runs a batch: every item validated first (one bad item rejects the batch with a 400 naming
- * {@code items[i].field}, before anything is paid for), then up to
+ * {@code items[i].field}, before anything is paid for; more than
+ * {@code distillab.limits.judge-batch-items} items are refused with 413 naming {@code items}), then up to
  * {@code distillab.judge.batch.concurrency} items judged at once on worker threads, each result
  * emitted as soon as it is ready. The provider's own concurrency limit still applies across all
  * batches. A client that disconnects cancels the items not yet started.
@@ -24,12 +28,18 @@ import org.jboss.logging.Logger;
 public class BatchRunner {
     private static final Logger LOG = Logger.getLogger(BatchRunner.class);
 
+    /** The setting that bounds a batch's items. */
+    public static final String MAX_ITEMS_SETTING = "distillab.limits.judge-batch-items";
+
     private final JudgmentService judgments;
     private final JudgeSettings settings;
+    private final int maxItems;
 
-    public BatchRunner(JudgmentService judgments, JudgeSettings settings) {
+    public BatchRunner(JudgmentService judgments, JudgeSettings settings,
+                       @ConfigProperty(name = MAX_ITEMS_SETTING) int maxItems) {
         this.judgments = judgments;
         this.settings = settings;
+        this.maxItems = maxItems;
     }
 
     public <Q extends JudgeRequest, A> Multi<BatchLine<A>> run(BatchRequest<Q> batch, Function<Q, Judgment<A>> judge) {
@@ -44,8 +54,10 @@ public class BatchRunner {
         try {
             return new BatchLine<>(index, judge.apply(item), null);
         } catch (RuntimeException e) {
-            LOG.errorf(e, "Batch item %d failed", index);
-            return new BatchLine<>(index, null, e.getClass().getSimpleName() + ": " + e.getMessage());
+            // a bug or an outage: the exception is for the log, the caller gets its reference
+            String reference = ErrorReference.next();
+            LOG.errorf(e, "Batch item %d failed: internal error, reference %s", index, reference);
+            return new BatchLine<>(index, null, ErrorReference.message(reference));
         }
     }
 
@@ -57,9 +69,9 @@ public class BatchRunner {
         if (items.isEmpty()) {
             throw new InvalidRequestException("items", "must hold at least one item");
         }
-        if (items.size() > settings.batch().maxItems()) {
-            throw new InvalidRequestException("items", "holds " + items.size() + " items; at most "
-                    + settings.batch().maxItems() + " (distillab.judge.batch.max-items)");
+        if (items.size() > maxItems) {
+            throw new PayloadTooLargeException("items", "items: holds " + items.size() + " items; at most " + maxItems
+                    + " (" + MAX_ITEMS_SETTING + "); split it into batches", maxItems, MAX_ITEMS_SETTING);
         }
         for (int i = 0; i < items.size(); i++) {
             judgments.validate(items.get(i), "items[" + i + "].");

@@ -5,6 +5,8 @@ import jakarta.annotation.security.RolesAllowed;
 import io.distillab.judge.api.InvalidRequestException;
 import io.distillab.judge.batch.BatchRequest;
 import io.distillab.judge.batch.BatchRunner;
+import io.distillab.service.support.errors.ErrorReference;
+import io.distillab.service.support.limits.PayloadTooLargeException;
 import io.distillab.judge.grpc.v1.BatchLine;
 import io.distillab.judge.grpc.v1.EdgeBatchRequest;
 import io.distillab.judge.grpc.v1.EdgeRequest;
@@ -31,6 +33,7 @@ import java.util.function.Supplier;
 @RolesAllowed(Roles.WRITER)
 @GrpcService
 public class JudgeGrpcService implements JudgeService {
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(JudgeGrpcService.class);
     private final JudgmentService judgments;
     private final BatchRunner batches;
 
@@ -91,15 +94,27 @@ public class JudgeGrpcService implements JudgeService {
                 .onFailure().transform(JudgeGrpcService::status);
     }
 
-    /** INVALID_ARGUMENT names the field; UNAVAILABLE when the judge could not be asked. */
+    /**
+     * INVALID_ARGUMENT names the field; RESOURCE_EXHAUSTED for a batch over its item limit;
+     * UNAVAILABLE when the judge could not be asked; anything else is INTERNAL with a reference
+     * to the log, never the exception's text.
+     */
     private static Throwable status(Throwable t) {
         if (t instanceof InvalidRequestException e) {
             return Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
+        }
+        if (t instanceof PayloadTooLargeException e) {
+            return Status.RESOURCE_EXHAUSTED.withDescription(e.getMessage()).asRuntimeException();
         }
         if (t instanceof JudgeUnavailableException e) {
             String kind = e.kind() == null ? "" : e.kind().wire() + ": ";
             return Status.UNAVAILABLE.withDescription(kind + e.getMessage()).asRuntimeException();
         }
-        return t;
+        if (t instanceof io.grpc.StatusRuntimeException || t instanceof io.grpc.StatusException) {
+            return t;
+        }
+        String reference = ErrorReference.next();
+        LOG.errorf(t, "gRPC call failed: internal error, reference %s", reference);
+        return Status.INTERNAL.withDescription(ErrorReference.message(reference)).asRuntimeException();
     }
 }

@@ -73,10 +73,6 @@ public interface JudgeSettings {
     }
 
     interface Batch {
-        /** Items one batch request may hold. */
-        @WithDefault("10000")
-        int maxItems();
-
         /** Items of one batch judged at the same time. */
         @WithDefault("64")
         int concurrency();

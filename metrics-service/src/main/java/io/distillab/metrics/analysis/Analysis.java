@@ -39,6 +39,9 @@ public class Analysis extends PanacheEntityBase {
 
     public String error;
 
+    @Column(name = "error_code")
+    public String errorCode;
+
     public int attempts;
 
     @Column(name = "lease_owner")

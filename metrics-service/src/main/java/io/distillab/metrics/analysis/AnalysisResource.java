@@ -6,6 +6,8 @@ import io.distillab.metrics.problem.Problem;
 import io.distillab.metrics.problem.ProblemException;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
+import io.distillab.service.support.paging.Page;
+import io.distillab.service.support.paging.PageRequest;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -50,12 +52,13 @@ public class AnalysisResource {
 
     @RolesAllowed(Roles.READER)
     @GET
-    @Operation(summary = "List analyses, optionally of one dataset or in one status")
-    public List<AnalysisView> list(@QueryParam("dataset") Long dataset, @QueryParam("status") String status) {
+    @Operation(summary = "List analyses, optionally of one dataset or in one status, a page at a time, oldest first")
+    public Page<AnalysisView> list(@QueryParam("dataset") Long dataset, @QueryParam("status") String status,
+                                   @QueryParam("page") Integer page, @QueryParam("size") Integer size) {
         if (status != null && !STATUSES.contains(status)) {
             throw ProblemException.invalid("status", "must be one of queued, running, done, failed");
         }
-        return analyses.list(dataset, status);
+        return analyses.list(dataset, status, PageRequest.of(page, size));
     }
 
     @RolesAllowed(Roles.READER)

@@ -15,6 +15,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import io.distillab.service.support.paging.Page;
+import io.distillab.service.support.paging.PageRequest;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -67,7 +69,7 @@ public class AnalysisService {
     }
 
     @Transactional
-    public List<AnalysisView> list(Long datasetId, String status) {
+    public Page<AnalysisView> list(Long datasetId, String status, PageRequest page) {
         StringBuilder q = new StringBuilder("1 = 1");
         java.util.Map<String, Object> args = new java.util.HashMap<>();
         if (datasetId != null) {
@@ -78,11 +80,12 @@ public class AnalysisService {
             q.append(" and status = :status");
             args.put("status", status);
         }
+        var query = Analysis.<Analysis>find(q + " order by id", args);
         List<AnalysisView> out = new ArrayList<>();
-        for (Analysis a : Analysis.<Analysis>find(q + " order by id", args).list()) {
+        for (Analysis a : query.page(page.page(), page.size()).list()) {
             out.add(AnalysisView.of(a, read(a.parameters)));
         }
-        return out;
+        return Page.of(out, page, query.count());
     }
 
     /** Deletes an analysis; a worker running it loses its lease and stops. */
@@ -100,7 +103,7 @@ public class AnalysisService {
     public String stored(long id, boolean html) {
         String column = html ? "r.report_html" : "r.result_json";
         try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(
-                "SELECT a.status, a.error, " + column + " FROM analysis a "
+                "SELECT a.status, a.error, " + column + ", a.error_code" + " FROM analysis a "
                         + "LEFT JOIN analysis_result r ON r.analysis_id = a.id WHERE a.id = ?")) {
             s.setLong(1, id);
             try (ResultSet rs = s.executeQuery()) {
@@ -109,7 +112,8 @@ public class AnalysisService {
                 }
                 String status = rs.getString(1);
                 if ("failed".equals(status)) {
-                    throw ProblemException.conflict("analysis " + id + " failed: " + rs.getString(2));
+                    throw ProblemException.conflict("analysis-failed", "Analysis failed",
+                            "analysis " + id + " failed (" + rs.getString(4) + "): " + rs.getString(2));
                 }
                 if (!"done".equals(status)) {
                     throw ProblemException.conflict("analysis " + id + " is " + status + "; its result is not ready");

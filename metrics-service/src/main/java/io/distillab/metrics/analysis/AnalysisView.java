@@ -14,7 +14,9 @@ public record AnalysisView(
         @Schema(description = "What a running analysis is doing: loading, validating, pairs, rps-stages, rps-scoring")
         String phase,
         Progress progress,
-        @Schema(description = "Why it failed") String error,
+        @Schema(description = "Why it failed, a stable code", enumeration = {"invalid-input", "judge-unavailable",
+                "given-up", "internal"}) String errorCode,
+        @Schema(description = "Why it failed, for people; for internal errors a reference to quote") String error,
         @Schema(description = "How many times a worker claimed it (more than 1 when a worker died on it)") int attempts,
         JsonNode parameters,
         OffsetDateTime createdAt,
@@ -37,7 +39,7 @@ public record AnalysisView(
         }
         String self = "/api/v1/analyses/" + a.id;
         return new AnalysisView(a.id, a.datasetId, a.status, a.phase, new Progress(a.progressDone, a.progressTotal),
-                a.error, a.attempts, parameters, a.createdAt, a.startedAt, a.finishedAt, seconds,
+                a.errorCode, a.error, a.attempts, parameters, a.createdAt, a.startedAt, a.finishedAt, seconds,
                 new Links(self, self + "/result", self + "/report"));
     }
 }

@@ -11,6 +11,10 @@ import io.distillab.metrics.dataset.DatasetViews.UploadView;
 import io.distillab.metrics.importing.TrajectoryImportService;
 import io.distillab.metrics.problem.Problem;
 import io.distillab.metrics.problem.ProblemException;
+import io.distillab.service.support.limits.LimitedInputStream;
+import io.distillab.service.support.limits.RequestBodyLimits;
+import io.distillab.service.support.paging.Page;
+import io.distillab.service.support.paging.PageRequest;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -44,11 +48,14 @@ public class DatasetResource {
     private final DatasetService datasets;
     private final TrajectoryImportService importer;
     private final TrajectoryExport export;
+    private final RequestBodyLimits limits;
 
-    DatasetResource(DatasetService datasets, TrajectoryImportService importer, TrajectoryExport export) {
+    DatasetResource(DatasetService datasets, TrajectoryImportService importer, TrajectoryExport export,
+                    RequestBodyLimits limits) {
         this.datasets = datasets;
         this.importer = importer;
         this.export = export;
+        this.limits = limits;
     }
 
     @RolesAllowed(Roles.WRITER)
@@ -65,9 +72,11 @@ public class DatasetResource {
 
     @RolesAllowed(Roles.READER)
     @GET
-    @Operation(summary = "List datasets")
-    public List<DatasetView> list() {
-        return datasets.list();
+    @Operation(summary = "List datasets, a page at a time, oldest first",
+            description = "With name: the dataset of that name (an empty page when there is none).")
+    public Page<DatasetView> list(@QueryParam("name") String name, @QueryParam("page") Integer page,
+                                  @QueryParam("size") Integer size) {
+        return datasets.list(PageRequest.of(page, size), name);
     }
 
     @RolesAllowed(Roles.READER)
@@ -90,17 +99,19 @@ public class DatasetResource {
     @RolesAllowed(Roles.READER)
     @GET
     @Path("{id}/models")
-    @Operation(summary = "The models of a dataset")
-    public List<ModelView> models(@PathParam("id") long id) {
-        return datasets.models(id);
+    @Operation(summary = "The models of a dataset, a page at a time, by name")
+    public Page<ModelView> models(@PathParam("id") long id, @QueryParam("page") Integer page,
+                                  @QueryParam("size") Integer size) {
+        return datasets.models(id, PageRequest.of(page, size));
     }
 
     @RolesAllowed(Roles.READER)
     @GET
     @Path("{id}/tasks")
-    @Operation(summary = "The tasks of a dataset")
-    public List<TaskView> tasks(@PathParam("id") long id) {
-        return datasets.tasks(id);
+    @Operation(summary = "The tasks of a dataset, a page at a time, by name")
+    public Page<TaskView> tasks(@PathParam("id") long id, @QueryParam("page") Integer page,
+                                @QueryParam("size") Integer size) {
+        return datasets.tasks(id, PageRequest.of(page, size));
     }
 
     @RolesAllowed(Roles.READER)
@@ -123,9 +134,10 @@ public class DatasetResource {
     @RolesAllowed(Roles.READER)
     @GET
     @Path("{id}/uploads")
-    @Operation(summary = "The files uploaded to a dataset")
-    public List<UploadView> uploads(@PathParam("id") long id) {
-        return datasets.uploads(id);
+    @Operation(summary = "The files uploaded to a dataset, a page at a time, oldest first")
+    public Page<UploadView> uploads(@PathParam("id") long id, @QueryParam("page") Integer page,
+                                    @QueryParam("size") Integer size) {
+        return datasets.uploads(id, PageRequest.of(page, size));
     }
 
     @RolesAllowed(Roles.WRITER)
@@ -134,9 +146,12 @@ public class DatasetResource {
     @Consumes(MediaType.WILDCARD)
     @Operation(summary = "Upload a trajectory file",
             description = "The request body is the file itself, streamed into PostgreSQL in one transaction: "
-                    + "a bad record answers 400 naming the record and field, and nothing of the file is stored.")
+                    + "a bad record answers 400 naming the record and field, and nothing of the file is stored. "
+                    + "A body over distillab.limits.upload-bytes answers 413, also when it comes chunked.")
     @APIResponse(responseCode = "201", description = "Stored")
     @APIResponse(responseCode = "400", description = "A bad record or parameter",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "413", description = "The file is larger than distillab.limits.upload-bytes",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Response upload(@PathParam("id") long id,
                            @Parameter(description = "tau-bench, tau2, toolbench or chat-jsonl", required = true)
@@ -161,7 +176,10 @@ public class DatasetResource {
             throw ProblemException.invalid("model", "must not be blank when given");
         }
         String name = fileName(filename, contentDisposition);
-        UploadView u = importer.importFile(id, body, name, fmt, model == null ? null : model.trim());
+        // counted as it streams: a chunked body is refused when it passes the limit, and the
+        // import's transaction rolls back
+        InputStream limited = new LimitedInputStream(body, limits.uploadBytes(), RequestBodyLimits.UPLOAD_SETTING);
+        UploadView u = importer.importFile(id, limited, name, fmt, model == null ? null : model.trim());
         return Response.created(URI.create("/api/v1/datasets/" + id + "/uploads")).entity(u).build();
     }
 

@@ -5,6 +5,8 @@ import io.distillab.metrics.dataset.DatasetViews.ModelView;
 import io.distillab.metrics.dataset.DatasetViews.TaskView;
 import io.distillab.metrics.dataset.DatasetViews.UploadView;
 import io.distillab.metrics.problem.ProblemException;
+import io.distillab.service.support.paging.Page;
+import io.distillab.service.support.paging.PageRequest;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
@@ -55,6 +57,20 @@ public class DatasetService {
         return views(em.createNativeQuery(COUNTS + " ORDER BY d.id").getResultList());
     }
 
+    /** A page of the datasets in creation order; with a name, the one of that name (names are unique). */
+    @Transactional
+    public Page<DatasetView> list(PageRequest page, String name) {
+        String where = name == null ? "" : " WHERE d.name = ?1";
+        var rows = em.createNativeQuery(COUNTS + where + " ORDER BY d.id");
+        var count = em.createNativeQuery("SELECT count(*) FROM dataset d" + where);
+        if (name != null) {
+            rows.setParameter(1, name);
+            count.setParameter(1, name);
+        }
+        List<DatasetView> items = views(rows.setFirstResult((int) page.offset()).setMaxResults(page.size()).getResultList());
+        return Page.of(items, page, ((Number) count.getSingleResult()).longValue());
+    }
+
     @Transactional
     public DatasetView get(long id) {
         List<DatasetView> v = views(em.createNativeQuery(COUNTS + " WHERE d.id = ?1").setParameter(1, id).getResultList());
@@ -72,30 +88,53 @@ public class DatasetService {
         }
     }
 
+    private static final String MODELS = """
+            SELECT m.name, count(t.id), count(DISTINCT t.task_id)
+            FROM model m LEFT JOIN trajectory t ON t.model_id = m.id
+            WHERE m.dataset_id = ?1 GROUP BY m.name ORDER BY m.name""";
+    private static final String TASKS = """
+            SELECT k.name, count(t.id), count(DISTINCT t.model_id)
+            FROM task k LEFT JOIN trajectory t ON t.task_id = k.id
+            WHERE k.dataset_id = ?1 GROUP BY k.name ORDER BY k.name""";
+
     @Transactional
     public List<ModelView> models(long datasetId) {
-        return counted(datasetId, """
-                SELECT m.name, count(t.id), count(DISTINCT t.task_id)
-                FROM model m LEFT JOIN trajectory t ON t.model_id = m.id
-                WHERE m.dataset_id = ?1 GROUP BY m.name ORDER BY m.name""", ModelView::new);
+        return counted(datasetId, MODELS, ModelView::new, null);
+    }
+
+    @Transactional
+    public Page<ModelView> models(long datasetId, PageRequest page) {
+        return Page.of(counted(datasetId, MODELS, ModelView::new, page), page, countOf("model", datasetId));
     }
 
     @Transactional
     public List<TaskView> tasks(long datasetId) {
-        return counted(datasetId, """
-                SELECT k.name, count(t.id), count(DISTINCT t.model_id)
-                FROM task k LEFT JOIN trajectory t ON t.task_id = k.id
-                WHERE k.dataset_id = ?1 GROUP BY k.name ORDER BY k.name""", TaskView::new);
+        return counted(datasetId, TASKS, TaskView::new, null);
+    }
+
+    @Transactional
+    public Page<TaskView> tasks(long datasetId, PageRequest page) {
+        return Page.of(counted(datasetId, TASKS, TaskView::new, page), page, countOf("task", datasetId));
+    }
+
+    /** Rows of one dataset in a table with a dataset_id (model, task, upload). */
+    private long countOf(String table, long datasetId) {
+        return ((Number) em.createNativeQuery("SELECT count(*) FROM " + table + " WHERE dataset_id = ?1")
+                .setParameter(1, datasetId).getSingleResult()).longValue();
     }
 
     private interface CountedRow<T> {
         T of(String name, long trajectories, long other);
     }
 
-    /** Rows of (name, trajectories, a second count) of one dataset. */
-    private <T> List<T> counted(long datasetId, String sql, CountedRow<T> row) {
+    /** Rows of (name, trajectories, a second count) of one dataset: all of them, or a page. */
+    private <T> List<T> counted(long datasetId, String sql, CountedRow<T> row, PageRequest page) {
         requireExists(datasetId);
-        List<?> rows = em.createNativeQuery(sql).setParameter(1, datasetId).getResultList();
+        var query = em.createNativeQuery(sql).setParameter(1, datasetId);
+        if (page != null) {
+            query.setFirstResult((int) page.offset()).setMaxResults(page.size());
+        }
+        List<?> rows = query.getResultList();
         List<T> out = new ArrayList<>();
         for (Object o : rows) {
             Object[] r = (Object[]) o;
@@ -105,13 +144,14 @@ public class DatasetService {
     }
 
     @Transactional
-    public List<UploadView> uploads(long datasetId) {
+    public Page<UploadView> uploads(long datasetId, PageRequest page) {
         requireExists(datasetId);
         List<?> rows = em.createNativeQuery("""
                 SELECT u.id, u.file_name, u.format, u.bytes, u.trajectories, u.skipped, u.seconds, u.created_at,
                        (SELECT string_agg(DISTINCT m.name, '|' ORDER BY m.name) FROM trajectory t
                         JOIN model m ON m.id = t.model_id WHERE t.upload_id = u.id)
-                FROM upload u WHERE u.dataset_id = ?1 ORDER BY u.id""").setParameter(1, datasetId).getResultList();
+                FROM upload u WHERE u.dataset_id = ?1 ORDER BY u.id""").setParameter(1, datasetId)
+                .setFirstResult((int) page.offset()).setMaxResults(page.size()).getResultList();
         List<UploadView> out = new ArrayList<>();
         for (Object o : rows) {
             Object[] r = (Object[]) o;
@@ -121,7 +161,7 @@ public class DatasetService {
                     ((Number) r[6]).doubleValue(), time(r[7]),
                     models == null ? List.of() : Arrays.asList(models.split("\\|"))));
         }
-        return out;
+        return Page.of(out, page, countOf("upload", datasetId));
     }
 
     public void requireExists(long datasetId) {

@@ -153,11 +153,9 @@ public class JudgeRestClient {
         if (t instanceof TimeoutException) {
             return new JudgeUnavailableException("judge-service at " + url + " did not answer in time", t);
         }
-        Throwable root = t;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return new JudgeUnavailableException("judge-service at " + url + " is unreachable: "
-                + (root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage()), t);
+        // the cause (a connection refused, a DNS failure) is for the operator's log; the analysis
+        // tells its user what failed, not the exception
+        org.jboss.logging.Logger.getLogger(JudgeRestClient.class).warnf(t, "judge-service at %s is unreachable", url);
+        return new JudgeUnavailableException("judge-service at " + url + " is unreachable", t);
     }
 }

@@ -4,7 +4,9 @@ import io.distillab.metrics.queue.AnalysisFailedException;
 
 /** judge-service could not be asked (unreachable, timing out, or its own judge down). */
 public class JudgeUnavailableException extends AnalysisFailedException {
+    public static final String CODE = "judge-unavailable";
+
     public JudgeUnavailableException(String message, Throwable cause) {
-        super(message, cause);
+        super(CODE, message, cause);
     }
 }

@@ -23,6 +23,11 @@ public class ProblemException extends RuntimeException {
         return new ProblemException(Problem.of(404, "not-found", "Not found", what + " " + id + " does not exist", null));
     }
 
+    /** 409 of a kind of its own ({@code type} ends in {@code slug}). */
+    public static ProblemException conflict(String slug, String title, String detail) {
+        return new ProblemException(Problem.of(409, slug, title, detail, null));
+    }
+
     /** 409: the resource exists but is not in a state that allows this. */
     public static ProblemException conflict(String detail) {
         return new ProblemException(Problem.of(409, "conflict", "Conflict", detail, null));

@@ -21,7 +21,7 @@ public final class AnalysisQueue {
             UPDATE analysis a
                SET status = 'running', lease_owner = ?, lease_expires_at = now() + make_interval(secs => ?),
                    attempts = a.attempts + 1, started_at = now(), phase = 'starting', progress_done = 0,
-                   progress_total = 0, error = NULL
+                   progress_total = 0, error = NULL, error_code = NULL
               FROM (SELECT id FROM analysis
                      WHERE status = 'queued' OR (status = 'running' AND lease_expires_at < now())
                      ORDER BY created_at, id
@@ -29,6 +29,9 @@ public final class AnalysisQueue {
                      FOR UPDATE SKIP LOCKED) claimable
              WHERE a.id = claimable.id
             RETURNING a.id, a.dataset_id, a.parameters, a.attempts""";
+
+    /** The error code of an analysis whose workers kept dying on it. */
+    public static final String GIVEN_UP = "given-up";
 
     private final DataSource dataSource;
     private final Duration lease;
@@ -65,7 +68,7 @@ public final class AnalysisQueue {
             if (job.attempt() <= maxAttempts) {
                 return Optional.of(job);
             }
-            fail(job.id(), owner, "given up after " + maxAttempts + " attempts: the workers running it stopped "
+            fail(job.id(), owner, GIVEN_UP, "given up after " + maxAttempts + " attempts: the workers running it stopped "
                     + "(killed, or out of memory) before finishing");
         }
     }
@@ -117,11 +120,14 @@ public final class AnalysisQueue {
         }
     }
 
-    /** Marks the analysis failed with a reason for users; false when not ours. */
-    public boolean fail(long id, String owner, String reason) throws SQLException {
-        return update("UPDATE analysis SET status = 'failed', error = ?, finished_at = now(), lease_owner = NULL, "
-                + "lease_expires_at = NULL WHERE id = ? AND lease_owner = ? AND status = 'running'",
-                reason, id, owner) == 1;
+    /**
+     * Marks the analysis failed with a stable code and a reason, both for users; false when not
+     * ours.
+     */
+    public boolean fail(long id, String owner, String code, String reason) throws SQLException {
+        return update("UPDATE analysis SET status = 'failed', error_code = ?, error = ?, finished_at = now(), "
+                + "lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_owner = ? AND status = 'running'",
+                code, reason, id, owner) == 1;
     }
 
     /** Hands an analysis back to the queue (a replica shutting down): another worker takes it at once. */

@@ -1,5 +1,6 @@
 package io.distillab.metrics.queue;
 
+import io.distillab.service.support.errors.ErrorReference;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -188,13 +189,9 @@ public final class AnalysisWorker {
             if (stopping.get()) {
                 return; // stop() hands it back, kill() leaves it to the lease
             }
-            String reason = e instanceof AnalysisFailedException ? e.getMessage()
-                    : "internal error: " + e;
-            if (!(e instanceof AnalysisFailedException)) {
-                LOG.errorf(e, "Analysis %d failed", job.id());
-            }
+            Failure failure = Failure.of(e, job.id());
             try {
-                if (queue.fail(job.id(), owner, reason)) {
+                if (queue.fail(job.id(), owner, failure.code(), failure.message())) {
                     failed.incrementAndGet();
                 }
             } catch (Exception ex) {
@@ -203,6 +200,24 @@ public final class AnalysisWorker {
         } finally {
             beat.cancel(false);
             current = null;
+        }
+    }
+
+    /**
+     * What users read of a failed analysis: a stable code and a message. An expected failure
+     * ({@link AnalysisFailedException}) says what was wrong; anything else is a bug or an outage,
+     * logged with its stack trace under a reference that the message gives instead of the exception.
+     */
+    record Failure(String code, String message) {
+        static final String INTERNAL = "internal";
+
+        static Failure of(Throwable e, long analysisId) {
+            if (e instanceof AnalysisFailedException f) {
+                return new Failure(f.code(), f.getMessage());
+            }
+            String reference = ErrorReference.next();
+            LOG.errorf(e, "Analysis %d failed: internal error, reference %s", analysisId, reference);
+            return new Failure(INTERNAL, ErrorReference.message(reference));
         }
     }
 

@@ -46,6 +46,9 @@ public class JobResource {
     private final JobService jobs;
     private final JobEvents events;
     private final io.distillab.trainer.store.ModelStore store;
+    /** The upload limit (distillab.limits.upload-bytes), counted while a file streams in. */
+    @jakarta.inject.Inject
+    io.distillab.service.support.limits.RequestBodyLimits limits;
 
     JobResource(JobService jobs, JobEvents events, io.distillab.trainer.store.ModelStore store) {
         this.jobs = jobs;
@@ -82,6 +85,10 @@ public class JobResource {
             throw ProblemException.invalid("data", "required: the trajectory file part");
         }
         JobParameters p = JobService.parse(parameters);
+        if (data.size() > limits.uploadBytes()) { // Quarkus has it on disk, and deletes it after the request
+            throw io.distillab.service.support.limits.PayloadTooLargeException.body(limits.uploadBytes(),
+                    io.distillab.service.support.limits.RequestBodyLimits.UPLOAD_SETTING);
+        }
         try (InputStream in = Files.newInputStream(data.uploadedFile())) {
             return accepted(jobs.submit(p, new JobService.Upload(data.fileName(), in)));
         } catch (IOException e) {
@@ -100,7 +107,11 @@ public class JobResource {
     public Response submitRaw(@Parameter(description = "The job's parameters as JSON", required = true)
                               @QueryParam("parameters") String parameters,
                               @QueryParam("filename") String filename, InputStream body) {
-        return accepted(jobs.submit(JobService.parse(parameters), new JobService.Upload(filename, body)));
+        // counted as it streams: a chunked body is refused when it passes the limit (the job's
+        // staging folder is deleted)
+        InputStream limited = new io.distillab.service.support.limits.LimitedInputStream(body, limits.uploadBytes(),
+                io.distillab.service.support.limits.RequestBodyLimits.UPLOAD_SETTING);
+        return accepted(jobs.submit(JobService.parse(parameters), new JobService.Upload(filename, limited)));
     }
 
     private static Response accepted(JobView v) {

@@ -1,5 +1,8 @@
 package io.distillab.service.support.auth;
 
+import io.distillab.service.support.paging.Page;
+import io.distillab.service.support.paging.PageRequest;
+import jakarta.ws.rs.QueryParam;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
@@ -58,9 +61,11 @@ public class ApiKeyResource {
                 .entity(new CreatedKey(request.name(), request.role(), key)).build();
     }
 
+    /** A page of the keys by name (an admin's handful: paged in memory like every other list is in SQL). */
     @GET
-    public List<ApiKeyStore.StoredKey> list() throws SQLException {
-        return store.list();
+    public Page<ApiKeyStore.StoredKey> list(@QueryParam("page") Integer page, @QueryParam("size") Integer size)
+            throws SQLException {
+        return Page.slice(store.list(), PageRequest.of(page, size));
     }
 
     @DELETE
