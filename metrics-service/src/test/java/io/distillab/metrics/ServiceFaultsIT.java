@@ -96,6 +96,9 @@ class ServiceFaultsIT {
         int pgPort = pg.port();
         PackagedService metrics = PackagedService.of(TestData.root().resolve("metrics-service"), work.resolve("home-a"))
                 .property("quarkus.datasource.jdbc.url", pg.jdbcUrl())
+                // three clients as fast as the service answers, with one key: the rate limit would
+                // answer 429s, which this test of the database's outage does not measure
+                .property("distillab.limits.rate.enabled", "false")
                 .property("distillab.worker.poll", "200ms")
                 .jvmOption("-Xmx512m");
         ConcurrentLinkedQueue<Outcome> outcomes = new ConcurrentLinkedQueue<>();
@@ -161,10 +164,10 @@ class ServiceFaultsIT {
                             + afterRecovery.stream().filter(o -> o.status() / 100 != 2).toList());
 
             // Nothing acknowledged is lost: every dataset created and every upload stored is there.
-            JsonNode datasets = getJson(metrics, key, "/api/v1/datasets");
+            JsonNode datasets = listAll(metrics, key, "/api/v1/datasets");
             Set<String> names = new HashSet<>();
             datasets.forEach(d -> names.add(d.get("name").asText()));
-            JsonNode uploads = getJson(metrics, key, "/api/v1/datasets/" + dataset + "/uploads");
+            JsonNode uploads = listAll(metrics, key, "/api/v1/datasets/" + dataset + "/uploads");
             Set<String> uploadIds = new HashSet<>();
             uploads.forEach(u -> uploadIds.add(u.get("id").asText()));
             int acknowledgedUploads = 0;
@@ -312,7 +315,7 @@ class ServiceFaultsIT {
             for (String count : List.of("uploads", "trajectories", "models", "tasks")) {
                 assertEquals(before.get(count).asLong(), after.get(count).asLong(), count + " of " + after);
             }
-            assertEquals(1, getJson(metrics, key, "/api/v1/datasets/" + target + "/uploads").size());
+            assertEquals(1, listAll(metrics, key, "/api/v1/datasets/" + target + "/uploads").size());
 
             // the analysis: taken over once the dead replica's lease expired, run to completion once
             JsonNode done = awaitStatus(metrics, key, analysis, "done", Duration.ofMinutes(3));
@@ -450,6 +453,18 @@ class ServiceFaultsIT {
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode(), path + ": " + r.body());
         return JSON.readTree(r.body());
+    }
+
+    /** Every item of a paged list ({@code {"items", "page", "size", "total"}}), all pages. */
+    static JsonNode listAll(PackagedService s, String key, String path) throws Exception {
+        com.fasterxml.jackson.databind.node.ArrayNode all = JSON.createArrayNode();
+        for (int page = 0; ; page++) {
+            JsonNode p = getJson(s, key, path + (path.contains("?") ? "&" : "?") + "size=500&page=" + page);
+            p.get("items").forEach(all::add);
+            if (p.get("items").size() < 500) {
+                return all;
+            }
+        }
     }
 
     static void pause(long millis) {

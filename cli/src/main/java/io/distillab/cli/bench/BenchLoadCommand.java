@@ -216,9 +216,15 @@ public final class BenchLoadCommand implements Callable<Integer> {
         memory.add(services.memory((System.nanoTime() - start) / 1e9, metricsPid, judgePid));
 
         // nothing lost: every acknowledged upload is listed, and the dataset holds exactly their trajectories
-        JsonNode listed = JSON.readTree(services.metricsGetBody("/api/v1/datasets/" + uploads + "/uploads"));
         Set<Long> present = new java.util.HashSet<>();
-        listed.forEach(u -> present.add(u.get("id").asLong()));
+        for (int page = 0; ; page++) { // a paged list: {"items", "page", "size", "total"}
+            JsonNode items = JSON.readTree(services.metricsGetBody("/api/v1/datasets/" + uploads
+                    + "/uploads?size=500&page=" + page)).get("items");
+            items.forEach(u -> present.add(u.get("id").asLong()));
+            if (items.size() < 500) {
+                break;
+            }
+        }
         long lost = acknowledged.stream().filter(id -> !present.contains(id)).count();
         long trajectories = JSON.readTree(services.metricsGetBody("/api/v1/datasets/" + uploads))
                 .get("trajectories").asLong();
