@@ -80,7 +80,7 @@ class JobQueueTest {
             assertEquals(1, v.getInt("attempts"));
             JsonPath history = givenAdmin().get("/api/v1/jobs/" + id + "/transitions").then().extract().jsonPath();
             assertEquals(List.of("queued", "running", "succeeded"), history.getList("to"));
-            JsonPath runs = given().get("/api/v1/jobs/" + id + "/attempts").then().statusCode(200).extract().jsonPath();
+            JsonPath runs = givenAdmin().get("/api/v1/jobs/" + id + "/attempts").then().statusCode(200).extract().jsonPath();
             assertEquals(List.of("succeeded"), runs.getList("outcome"), runs.prettify());
             assertEquals(history.getString("owner[1]"), runs.getString("owner[0]"));
             byOwner.merge(history.getString("owner[1]").replaceAll("-\\d+$", ""), 1, Integer::sum);
@@ -127,7 +127,7 @@ class JobQueueTest {
         assertEquals(List.of("queued", "running", "running", "succeeded"), history.getList("to"));
         assertTrue(history.getString("reason[2]").startsWith("taken over"), history.getString("reason[2]"));
         // the record of the two runs: A's, closed by B's takeover, and B's from A's last recorded checkpoint
-        JsonPath runs = given().get("/api/v1/jobs/" + id + "/attempts").then().statusCode(200).extract().jsonPath();
+        JsonPath runs = givenAdmin().get("/api/v1/jobs/" + id + "/attempts").then().statusCode(200).extract().jsonPath();
         assertEquals(List.of("replica-a", "replica-b"), runs.getList("owner"), runs.prettify());
         assertEquals(List.of("lease expired", "succeeded"), runs.getList("outcome"), runs.prettify());
         assertEquals(0L, runs.getLong("fromStep[0]"));
@@ -159,7 +159,7 @@ class JobQueueTest {
         assertEquals("succeeded", done.getString("status"));
         assertEquals(1, done.getInt("attempts"));
         // a handed-back run is recorded but not counted: the run after it is attempt 1 again
-        JsonPath runs = given().get("/api/v1/jobs/" + id + "/attempts").then().statusCode(200).extract().jsonPath();
+        JsonPath runs = givenAdmin().get("/api/v1/jobs/" + id + "/attempts").then().statusCode(200).extract().jsonPath();
         assertEquals(List.of("handed back", "succeeded"), runs.getList("outcome"), runs.prettify());
         assertEquals(1, runs.getInt("attempt[0]"));
         assertEquals(1, runs.getInt("attempt[1]"));
