@@ -308,7 +308,8 @@ class ServiceFaultsIT {
             metrics.start().awaitReady(STARTUP);
             assertFalse(ProcessHandle.of(orphan).map(ProcessHandle::isAlive).orElse(false),
                     "the orphaned PostgreSQL still runs");
-            assertTrue(metrics.logText().contains("left by a process that did not stop it"));
+            assertTrue(metrics.logText().contains("Stopping PostgreSQL (pid " + orphan + ") left running on"),
+                    "the restart says it stopped the orphan (OrphanedPostgres)");
 
             // the import: all or nothing, here nothing
             JsonNode after = getJson(metrics, key, "/api/v1/datasets/" + target);
