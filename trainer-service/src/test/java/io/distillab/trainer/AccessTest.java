@@ -154,7 +154,7 @@ class AccessTest {
                 .post("/api/v1/jobs").then().statusCode(400);
         RestAssured.given().header("Authorization", bearer).delete(JOB).then().statusCode(403);
         givenAdmin().get("/api/v1/api-keys").then().statusCode(200)
-                .body("find { it.name == 'ci-bootstrap' }.role", org.hamcrest.Matchers.equalTo("writer"));
+                .body("items.find { it.name == 'ci-bootstrap' }.role", org.hamcrest.Matchers.equalTo("writer"));
 
         String secret = TrainerTestProfile.BOOTSTRAP_WRITER_KEY.substring("dlk_".length());
         try (Connection c = dataSource.getConnection();
