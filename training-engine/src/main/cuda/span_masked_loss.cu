@@ -199,8 +199,10 @@ __device__ __forceinline__ RowPlan plan_row(int row, int vocab, const int* label
     int span = spans[row];
     plan.coef_kl = coef[span];
     plan.coef_ce = plan.label == IGNORE_INDEX ? 0.f : coef[4 + span];
-    plan.kl = plan.coef_kl != 0.f;
-    plan.ce = plan.coef_ce != 0.f;
+    // A part is computed when its coefficient is not +0: the host passes -0 for a span whose
+    // weight is 0 but whose KL or CE the trainer reports (its gradient term is then -0 * x = 0).
+    plan.kl = __float_as_uint(plan.coef_kl) != 0u;
+    plan.ce = __float_as_uint(plan.coef_ce) != 0u;
     return plan;
 }
 

@@ -146,8 +146,13 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue the run in --out from its latest checkpoint.")
     boolean resume;
 
-    @Option(names = "--device", paramLabel = "cpu|cuda|auto", defaultValue = "auto", description = "Where to train (default auto: the CPU in this build).")
+    @Option(names = "--device", paramLabel = "cpu|cuda|auto", defaultValue = "auto", description = "Where to train "
+            + "(default auto: the GPU when the CUDA driver and a device are there, else the CPU; one log line says which).")
     String device;
+
+    @Option(names = "--precision", paramLabel = "fp32|tf32|bf16", description = "The GPU's matrix products: bf16 "
+            + "(default on the GPU; float32 master weights and moments), tf32 or fp32. The CPU trains in fp32.")
+    String precision;
 
     @Option(names = "--threads", paramLabel = "N", description = "CPU threads (default: all processors).")
     Integer threads;
@@ -376,7 +381,7 @@ public final class TrainCommand implements Callable<Integer> {
                 .weights(table("--w-kl", klWeights), table("--w-ce", ceWeights)).learnSpanWeights(learnSpanWeights)
                 .lora(lora).loraRank(loraRank).loraAlpha(loraAlpha).merge(merge).steps(steps).batchSize(batchSize)
                 .gradAccum(gradAccum).lr(lr).warmup(warmup).clip(clip).weightDecay(weightDecay).seed(seed)
-                .out(out).checkpointEvery(checkpointEvery).resume(resume).device(device).threads(threads)
+                .out(out).checkpointEvery(checkpointEvery).resume(resume).device(device).precision(precision).threads(threads)
                 .order(curriculum ? "curriculum" : order).curriculum(curriculumStart, curriculumSteps).build();
     }
 

@@ -45,6 +45,20 @@ public final class CudaSpanMaskedLoss implements SpanMaskedLoss {
         }
     }
 
+    /**
+     * The kernel's coef[8] for rows of a batch with these span counts (the GPU trainer's chunks):
+     * with {@code everyPart}, KL (given a teacher) and CE are computed on every row, also where
+     * their weight is 0, as {@link CpuSpanMaskedLoss#computePart} does.
+     */
+    public static float[] coefficients(LossConfig config, SpanCounts counts, boolean teacher, boolean everyPart) {
+        return new LossWeights(config, counts, teacher, everyPart).kernelCoefficients();
+    }
+
+    /** The one-block-per-row kernel for logits of this element type (float32 or bfloat16). */
+    public static String streamingKernel(boolean bf16) {
+        return bf16 ? "span_masked_loss_bf16_streaming" : "span_masked_loss_f32_streaming";
+    }
+
     @Override
     public String device() {
         return "cuda";
@@ -118,12 +132,7 @@ public final class CudaSpanMaskedLoss implements SpanMaskedLoss {
                     spanCodes[i] = inputs.span(i);
                 }
                 DeviceBuffer spans = keep(DeviceBuffer.upload(spanCodes));
-                float[] coef = new float[2 * SpanType.COUNT];
-                for (int k = 0; k < SpanType.COUNT; k++) {
-                    coef[k] = weights.hasKl(k) ? (float) weights.klGradientCoefficient(k) : 0f;
-                    coef[SpanType.COUNT + k] = (float) weights.ceGradientCoefficient(k);
-                }
-                DeviceBuffer coefficients = keep(DeviceBuffer.upload(coef));
+                DeviceBuffer coefficients = keep(DeviceBuffer.upload(weights.kernelCoefficients()));
                 this.gradient = keep(DeviceBuffer.allocate(inputs.student().elementCount()
                         * inputs.student().precision().bytes()));
                 this.rowKl = keep(DeviceBuffer.allocate(4L * rows));

@@ -29,14 +29,10 @@ final class LossWeights {
      *                                  the inputs hold more positions of a span than {@code counts}
      */
     LossWeights(LossInputs inputs, LossConfig config, SpanCounts counts, boolean everyPart) {
-        this.config = config;
+        this(config, counts, !(inputs.teacher() instanceof Teacher.None), everyPart);
         boolean teacher = !(inputs.teacher() instanceof Teacher.None);
-        this.everyKl = everyPart && teacher;
-        this.everyCe = everyPart;
         SpanCounts own = SpanCounts.of(inputs);
         for (int k = 0; k < SpanType.COUNT; k++) {
-            rowsPerSpan[k] = counts.positionsOf(k);
-            supervisedPerSpan[k] = counts.supervisedOf(k);
             if (own.positionsOf(k) > rowsPerSpan[k] || own.supervisedOf(k) > supervisedPerSpan[k]) {
                 throw new IllegalArgumentException("the batch counts of " + SpanType.values()[k].key()
                         + " (" + rowsPerSpan[k] + " positions, " + supervisedPerSpan[k]
@@ -48,10 +44,33 @@ final class LossWeights {
                         + " is " + config.klWeight(k) + " but there is no teacher");
             }
         }
+    }
+
+    /** The weights of a batch with these counts, for rows not at hand (the GPU's chunks). */
+    LossWeights(LossConfig config, SpanCounts counts, boolean teacher, boolean everyPart) {
+        this.config = config;
+        this.everyKl = everyPart && teacher;
+        this.everyCe = everyPart;
         for (int k = 0; k < SpanType.COUNT; k++) {
+            rowsPerSpan[k] = counts.positionsOf(k);
+            supervisedPerSpan[k] = counts.supervisedOf(k);
             klRowWeight[k] = rowsPerSpan[k] == 0 ? 0 : config.klWeight(k) / rowsPerSpan[k];
             ceRowWeight[k] = supervisedPerSpan[k] == 0 ? 0 : config.ceWeight(k) / supervisedPerSpan[k];
         }
+    }
+
+    /**
+     * span_masked_loss.cu's coef[8]: the KL gradient coefficients of the four span types, then the
+     * CE ones. A part with weight 0 that is still computed (everyPart) gets -0: the kernel computes
+     * a part whose coefficient is not +0, and its gradient term -0 * x adds nothing.
+     */
+    float[] kernelCoefficients() {
+        float[] coef = new float[2 * SpanType.COUNT];
+        for (int k = 0; k < SpanType.COUNT; k++) {
+            coef[k] = hasKl(k) ? (float) klGradientCoefficient(k) : everyKl ? -0f : 0f;
+            coef[SpanType.COUNT + k] = ceRowWeight[k] != 0 ? (float) ceGradientCoefficient(k) : everyCe ? -0f : 0f;
+        }
+        return coef;
     }
 
     /** Whether row i's KL enters the loss. */

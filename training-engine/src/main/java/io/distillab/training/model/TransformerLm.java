@@ -579,17 +579,20 @@ public final class TransformerLm implements CausalLm {
      */
     private void ropeTables(int[] positions, int N) {
         float[] inv = inverseFrequencies(cfg, HS);
-        int half = HS / 2;
-        workers.forRange(N, (from, to) -> {
-            for (int n = from; n < to; n++) {
-                float pos = Math.max(positions[n], 0);
-                for (int i = 0; i < half; i++) {
-                    float angle = pos * inv[i];
-                    ropeCos[n * half + i] = (float) Math.cos(angle);
-                    ropeSin[n * half + i] = (float) Math.sin(angle);
-                }
+        workers.forRange(N, (from, to) -> ropeTable(inv, positions, from, to, ropeCos, ropeSin));
+    }
+
+    /** Rows [from, to) of the cos/sin tables [N, HS/2] (CudaTransformerLm uploads the same tables). */
+    static void ropeTable(float[] inv, int[] positions, int from, int to, float[] cos, float[] sin) {
+        int half = inv.length;
+        for (int n = from; n < to; n++) {
+            float pos = Math.max(positions[n], 0);
+            for (int i = 0; i < half; i++) {
+                float angle = pos * inv[i];
+                cos[n * half + i] = (float) Math.cos(angle);
+                sin[n * half + i] = (float) Math.sin(angle);
             }
-        });
+        }
     }
 
     static float[] inverseFrequencies(ModelConfig cfg, int HS) {

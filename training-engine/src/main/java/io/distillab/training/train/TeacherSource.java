@@ -45,6 +45,11 @@ interface TeacherSource {
             this.logProb = logProb;
         }
 
+        /** Entries per position. */
+        int k() {
+            return k;
+        }
+
         /**
          * Reads and checks IDX/LOGP against the data: shape [rows, L, k]; at every loss position
          * indices in 0..vocab-1 and distinct, log-probabilities not NaN or +inf and not all -inf.

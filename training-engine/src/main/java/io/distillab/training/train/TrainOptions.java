@@ -27,7 +27,8 @@ import java.util.List;
  * @param order            file, shuffle or curriculum (null: shuffle); curriculum needs a folder
  *                         written by {@code distillab prepare} (its complexity.npy)
  * @param checkpointEvery  null: 100; a checkpoint is also written at the end ({@code final/})
- * @param device           cpu, cuda or auto (null: auto)
+ * @param device           cpu, cuda or auto (null: auto: the GPU when the CUDA driver and a device are there)
+ * @param precision        the GPU's products: fp32, tf32 or bf16 (null: bf16 on the GPU; the CPU is fp32)
  * @param threads          null: every processor
  * @param curriculumStart  the curriculum's starting competence c0 (null: 0.2, SPEC 7)
  * @param curriculumSteps  S_c, the step from which the curriculum draws from every row (null: half the steps)
@@ -38,7 +39,7 @@ public record TrainOptions(Path student, Path tokens, Path spans, List<Path> dat
                            boolean lora, Integer loraRank, Double loraAlpha, boolean merge, long steps, int batchSize,
                            int gradAccum, Double lr, Integer warmup, Double clip, Double weightDecay, String order,
                            long seed, Path out, Integer checkpointEvery, boolean resume, String device,
-                           Integer threads, Double curriculumStart, Long curriculumSteps) {
+                           String precision, Integer threads, Double curriculumStart, Long curriculumSteps) {
     public static final int DEFAULT_CHECKPOINT_EVERY = 100;
 
     public TrainOptions {
@@ -85,6 +86,7 @@ public record TrainOptions(Path student, Path tokens, Path spans, List<Path> dat
         b.curriculumStart = curriculumStart;
         b.curriculumSteps = curriculumSteps;
         b.device = device;
+        b.precision = precision;
         b.threads = threads;
         return b;
     }
@@ -93,7 +95,7 @@ public record TrainOptions(Path student, Path tokens, Path spans, List<Path> dat
     public static final class Builder {
         private Path student, tokens, spans, teacher, teacherTopkIndex, teacherTopkLogProb, out;
         private List<Path> data = List.of();
-        private String preset, order, device;
+        private String preset, order, device, precision;
         private Double alpha, temperature, loraAlpha, lr, clip, weightDecay;
         private double[] klWeights, ceWeights;
         private boolean learnSpanWeights, lora, merge, resume;
@@ -130,6 +132,7 @@ public record TrainOptions(Path student, Path tokens, Path spans, List<Path> dat
         public Builder checkpointEvery(Integer v) { checkpointEvery = v; return this; }
         public Builder resume(boolean v) { resume = v; return this; }
         public Builder device(String v) { device = v; return this; }
+        public Builder precision(String v) { precision = v; return this; }
         public Builder threads(Integer v) { threads = v; return this; }
         public Builder curriculum(Double start, Long steps) { curriculumStart = start; curriculumSteps = steps; return this; }
 
@@ -137,7 +140,7 @@ public record TrainOptions(Path student, Path tokens, Path spans, List<Path> dat
             return new TrainOptions(student, tokens, spans, data, teacher, teacherTopkIndex, teacherTopkLogProb, preset,
                     alpha, temperature, klWeights, ceWeights, learnSpanWeights, lora, loraRank, loraAlpha, merge, steps,
                     batchSize, gradAccum, lr, warmup, clip, weightDecay, order, seed, out, checkpointEvery, resume,
-                    device, threads, curriculumStart, curriculumSteps);
+                    device, precision, threads, curriculumStart, curriculumSteps);
         }
     }
 }

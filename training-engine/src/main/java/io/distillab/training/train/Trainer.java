@@ -1,5 +1,7 @@
 package io.distillab.training.train;
 
+import io.distillab.training.cuda.CudaDriver;
+import io.distillab.training.cuda.CudaUnavailableException;
 import io.distillab.training.data.CurriculumOrder;
 import io.distillab.training.loss.CpuSpanMaskedLoss;
 import io.distillab.training.loss.LossConfig;
@@ -15,6 +17,7 @@ import io.distillab.training.model.LoraConfig;
 import io.distillab.training.model.ModelConfig;
 import io.distillab.training.model.ModelFormatException;
 import io.distillab.training.model.Parameter;
+import io.distillab.training.model.Precision;
 import io.distillab.training.model.TransformerLm;
 import io.distillab.training.npy.NpyArray;
 import io.distillab.training.npy.NpyReader;
@@ -57,7 +60,9 @@ public final class Trainer {
         Plan plan = Plan.of(o, notes::add);
         notes.forEach(listener::onMessage);
         try {
-            return new Run(plan, listener).train(cancelled);
+            try (Run run = new Run(plan, listener)) {
+                return run.train(cancelled);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -67,7 +72,7 @@ public final class Trainer {
     record Plan(TrainOptions options, TrainingData data, ModelConfig studentConfig, ModelConfig teacherConfig,
                 int vocab, LossConfig loss, LoraConfig lora, LrSchedule schedule, double clip, double weightDecay,
                 boolean shuffle, int microBatch, int threads, int checkpointEvery, TeacherSource.TopK topk,
-                TrainingState resumeFrom, Path resumeDir, CurriculumOrder curriculum) {
+                TrainingState resumeFrom, Path resumeDir, CurriculumOrder curriculum, boolean gpu, Precision precision) {
 
         /** The data order's name, as the training state records it. */
         String orderName() {
@@ -83,13 +88,41 @@ public final class Trainer {
                 throw new InvalidTrainingInputException("--out is required");
             }
             String device = o.device() == null ? "auto" : o.device().trim().toLowerCase(java.util.Locale.ROOT);
-            switch (device) {
-                case "cpu" -> { }
-                case "auto" -> notes.accept("training on the CPU (the CUDA training path is not in this build)");
-                case "cuda" -> throw new InvalidTrainingInputException(
-                        "--device cuda: training on the GPU is not in this build yet; use --device cpu or auto");
+            boolean gpu = switch (device) {
+                case "cpu" -> false;
+                case "cuda" -> {
+                    if (o.lora()) {
+                        throw new InvalidTrainingInputException("--lora: LoRA is trained on the CPU only in this build;"
+                                + " use --device cpu");
+                    }
+                    try {
+                        CudaDriver.initialise();
+                    } catch (CudaUnavailableException e) {
+                        throw new InvalidTrainingInputException("--device cuda: " + e.getMessage());
+                    }
+                    yield true;
+                }
+                case "auto" -> {
+                    if (o.lora()) {
+                        notes.accept("training on the CPU (LoRA is trained on the CPU only in this build)");
+                        yield false;
+                    }
+                    try {
+                        CudaDriver.initialise();
+                        yield true;
+                    } catch (CudaUnavailableException e) {
+                        notes.accept("training on the CPU (no GPU: " + e.getMessage() + ")");
+                        yield false;
+                    }
+                }
                 default -> throw new InvalidTrainingInputException("--device: unknown device '" + o.device()
                         + "' (expected cpu, cuda or auto)");
+            };
+            Precision precision = o.precision() == null ? (gpu ? Precision.BF16 : Precision.FP32)
+                    : argument("--precision", () -> Precision.parse(o.precision()));
+            if (!gpu && precision != Precision.FP32) {
+                throw new InvalidTrainingInputException("--precision " + precision.key()
+                        + ": the CPU trains in fp32; give --device cuda for tf32 or bf16");
             }
             if (o.steps() < 1) {
                 throw new InvalidTrainingInputException("--steps must be >= 1, got " + o.steps());
@@ -178,7 +211,11 @@ public final class Trainer {
                     : TeacherSource.TopK.read(o.teacherTopkIndex(), o.teacherTopkLogProb(), data, vocab);
 
             int micro = o.batchSize() / o.gradAccum();
-            checkMemory(student, teacher, lora, micro, data.length(), vocab);
+            if (gpu) {
+                checkHostMemoryForGpu(student, teacher);
+            } else {
+                checkMemory(student, teacher, lora, micro, data.length(), vocab);
+            }
 
             TrainingState resumeFrom = null;
             Path resumeDir = null;
@@ -201,7 +238,7 @@ public final class Trainer {
             }
             CurriculumOrder curriculum = curriculumOrder ? curriculum(o, data) : null;
             return new Plan(o, data, student, teacher, vocab, loss, lora, schedule, clip, decay, shuffle, micro, threads,
-                    every, topk, resumeFrom, resumeDir, curriculum);
+                    every, topk, resumeFrom, resumeDir, curriculum, gpu, precision);
         }
 
         /**
@@ -335,6 +372,26 @@ public final class Trainer {
             }
         }
 
+        /**
+         * GPU training keeps on the host the weights and gradients of the host model (the
+         * checkpoint's source) and the two moments: 16 bytes a parameter, 8 for the teacher. The
+         * device's own memory is checked when the buffers are allocated.
+         */
+        private static void checkHostMemoryForGpu(ModelConfig student, ModelConfig teacher) {
+            long need = 16 * TransformerLm.parameterCount(student)
+                    + (teacher == null ? 0 : 8 * TransformerLm.parameterCount(teacher));
+            long available = freeHeap();
+            if (need > available) {
+                System.gc();
+                available = freeHeap();
+            }
+            if (need > available) {
+                throw new InvalidTrainingInputException(String.format(java.util.Locale.ROOT,
+                        "the run keeps about %.2f GiB of weights and optimizer state on the host but the Java heap has"
+                                + " %.2f GiB free: raise -Xmx", gib(need), gib(available)));
+            }
+        }
+
         private static long freeHeap() {
             Runtime rt = Runtime.getRuntime();
             return rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
@@ -396,7 +453,7 @@ public final class Trainer {
     }
 
     /** A run in progress: the models, the optimizer state and the outputs. */
-    private static final class Run {
+    private static final class Run implements AutoCloseable {
         private final Plan plan;
         private final TrainOptions o;
         private final TrainingListener listener;
@@ -409,7 +466,8 @@ public final class Trainer {
         private final BatchOrder order;
         private final CpuSpanMaskedLoss loss;
         private final AdamW adam = new AdamW();
-        private final float[] dLogits;
+        private final float[] dLogits;       // CPU only
+        private final CudaTraining cuda;     // GPU only
         private long step;
 
         Run(Plan plan, TrainingListener listener) throws IOException {
@@ -417,7 +475,8 @@ public final class Trainer {
             this.o = plan.options();
             this.listener = listener;
             this.student = loadStudent();
-            this.teacher = plan.teacherConfig() != null ? TeacherSource.online(load(o.teacher(), "--teacher"))
+            CausalLm teacherModel = plan.teacherConfig() != null ? load(o.teacher(), "--teacher") : null;
+            this.teacher = teacherModel != null ? TeacherSource.online(teacherModel)
                     : plan.topk() != null ? plan.topk() : TeacherSource.NONE;
             this.trainable = student.trainableParameters();
             for (Parameter p : trainable) {
@@ -429,9 +488,35 @@ public final class Trainer {
                     : plan.shuffle() ? DataOrder.shuffled(plan.data().rows(), o.batchSize(), o.seed())
                     : DataOrder.inFileOrder(plan.data().rows(), o.batchSize());
             this.loss = new CpuSpanMaskedLoss(plan.threads());
-            this.dLogits = new float[plan.microBatch() * plan.data().length() * student.config().vocabSize()];
+            this.dLogits = plan.gpu() ? null
+                    : new float[plan.microBatch() * plan.data().length() * student.config().vocabSize()];
             if (plan.resumeFrom() != null) {
                 restore(plan.resumeDir(), plan.resumeFrom());
+            }
+            this.cuda = plan.gpu() ? openGpu(teacherModel) : null;
+        }
+
+        /** The student (and an online teacher) on GPU 0, with the host's weights and moments. */
+        private CudaTraining openGpu(CausalLm teacherModel) {
+            try {
+                CudaTraining gpu = new CudaTraining((TransformerLm) student, (TransformerLm) teacherModel, plan.vocab(),
+                        plan.precision(), CudaTraining.DEFAULT_CHUNK_ROWS, plan.topk() == null ? 0 : plan.topk().k());
+                gpu.upload(m, v);
+                listener.onMessage("training on the GPU: " + gpu.describe() + ", " + plan.precision().key()
+                        + " products, loss in chunks of " + CudaTraining.DEFAULT_CHUNK_ROWS + " positions");
+                return gpu;
+            } catch (CudaUnavailableException e) {
+                throw new InvalidTrainingInputException("--device cuda: " + e.getMessage());
+            } catch (jcuda.CudaException e) {
+                throw new InvalidTrainingInputException("--device cuda: " + e.getMessage()
+                        + " (out of GPU memory? lower --batch-size or raise --grad-accum)");
+            }
+        }
+
+        @Override
+        public void close() {
+            if (cuda != null) {
+                cuda.close();
             }
         }
 
@@ -538,12 +623,30 @@ public final class Trainer {
             LossConfig config = spanWeights == null ? plan.loss() : spanWeights.scaled();
             double[] klSum = new double[SpanType.COUNT];
             double[] ceSum = new double[SpanType.COUNT];
-            student.zeroGrad();
+            if (cuda != null) {
+                cuda.zeroGrad();
+            } else {
+                student.zeroGrad();
+            }
             for (int k = 0; k < K; k++) {
                 BatchLabels part = parts[k];
                 int[] at = part.lossPositions();
                 if (at.length == 0) {
                     continue; // no position: no loss, no gradient
+                }
+                if (cuda != null) {
+                    Teacher.Sparse sparse = plan.topk() != null
+                            ? (Teacher.Sparse) teacher.forPart(part, partRows[k], vocab) : null;
+                    double[][] r = cuda.part(part, micro, T, sparse, config, counts);
+                    byte[] m = part.spans();
+                    int[] y = part.labels();
+                    for (int i = 0; i < at.length; i++) {
+                        klSum[m[i]] += r[0][i];
+                        if (y[i] != LossInputs.IGNORE_INDEX) {
+                            ceSum[m[i]] += r[1][i];
+                        }
+                    }
+                    continue;
                 }
                 float[] logits = student.forward(part.modelTokens(), part.positions(), micro, T, true);
                 Teacher t = teacher.forPart(part, partRows[k], vocab);
@@ -589,16 +692,53 @@ public final class Trainer {
                 grads.add(spanWeights.grad);
                 slots.add(new AdamW.Slot("span_weights", spanWeights.s, spanWeights.grad, spanWeights.m, spanWeights.v, 0));
             }
-            double norm = GradientClipping.clip(grads, plan.clip(), plan.threads());
             double lr = plan.schedule().at(s - 1);
-            adam.step(s, lr, slots, plan.threads());
+            double norm;
+            if (cuda != null) {
+                norm = gpuUpdate(s, lr);
+            } else {
+                norm = GradientClipping.clip(grads, plan.clip(), plan.threads());
+                adam.step(s, lr, slots, plan.threads());
+            }
             long tokens = data.tokenCount(rows);
             double seconds = (System.nanoTime() - started) / 1e9;
             return new StepMetrics(s, lossValue, kl, ce, lr, norm, tokens, tokens / seconds, klMean, ceMean);
         }
 
+        /**
+         * Clipping and AdamW of the GPU step: the device's tensors there, the learned span weights
+         * (if any) here, with GradientClipping's norm over both in its order (the span weights last).
+         */
+        private double gpuUpdate(long s, double lr) {
+            double squares = cuda.gradientNormSquared();
+            if (spanWeights != null) {
+                double part = 0;
+                for (float g : spanWeights.grad) {
+                    part += (double) g * g;
+                }
+                squares += part;
+            }
+            double norm = Math.sqrt(squares);
+            boolean clipped = norm > plan.clip();
+            float scale = clipped ? (float) (plan.clip() / (norm + 1e-6)) : 1f;
+            cuda.adamw(s, lr, plan.weightDecay(), clipped, scale);
+            if (spanWeights != null) {
+                if (clipped) {
+                    for (int i = 0; i < spanWeights.grad.length; i++) {
+                        spanWeights.grad[i] *= scale;
+                    }
+                }
+                adam.step(s, lr, List.of(new AdamW.Slot("span_weights", spanWeights.s, spanWeights.grad, spanWeights.m,
+                        spanWeights.v, 0)), 1);
+            }
+            return norm;
+        }
+
         /** Writes a checkpoint folder under a temporary name and renames it into place. */
         private void checkpoint(Path dir, boolean withState, boolean merged) throws IOException {
+            if (cuda != null) {
+                cuda.download(m, v);
+            }
             Path tmp = dir.resolveSibling("." + dir.getFileName() + ".tmp");
             deleteTree(tmp);
             if (plan.lora() != null) {

@@ -9,6 +9,8 @@ import io.distillab.training.loss.KernelPlan;
 import io.distillab.training.loss.Logits;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,14 +36,52 @@ class PtxResourceTest {
 
     @Test
     void committedPtxWasCompiledFromTheCurrentSource() throws Exception {
-        String hash = currentSourceHash();
-        for (PtxResource.Target target : PtxResource.Target.values()) {
-            Path file = committed().resolve(KERNEL + "." + target.suffix() + ".ptx");
-            PtxResource ptx = PtxResource.of(KERNEL, target, Files.readAllBytes(file));
-            assertEquals(KERNEL + ".cu", ptx.sourceFile(), file + " has no distillab-source header");
-            assertEquals(hash, ptx.sourceSha256(), file + " is stale: it was compiled from another version of "
-                    + KERNEL + ".cu; run src/main/cuda/build-ptx.sh --commit");
+        List<Path> sources;
+        try (Stream<Path> files = Files.list(sources())) {
+            sources = files.filter(f -> f.getFileName().toString().endsWith(".cu")).sorted().toList();
         }
+        assertTrue(sources.size() >= 2, "span_masked_loss.cu and transformer.cu at least: " + sources);
+        for (Path source : sources) {
+            String kernel = source.getFileName().toString().replaceFirst("\\.cu$", "");
+            String hash = PtxResource.sourceSha256(Files.readAllBytes(source));
+            for (PtxResource.Target target : PtxResource.Target.values()) {
+                Path file = committed().resolve(kernel + "." + target.suffix() + ".ptx");
+                assertTrue(Files.isRegularFile(file), file + " is missing: run src/main/cuda/build-ptx.sh --commit");
+                PtxResource ptx = PtxResource.of(kernel, target, Files.readAllBytes(file));
+                assertEquals(kernel + ".cu", ptx.sourceFile(), file + " has no distillab-source header");
+                assertEquals(hash, ptx.sourceSha256(), file + " is stale: it was compiled from another version of "
+                        + kernel + ".cu; run src/main/cuda/build-ptx.sh --commit");
+            }
+        }
+    }
+
+    /**
+     * Every kernel the GPU model and trainer launch by name is an entry of transformer.cu's PTX
+     * (a name suffixed with the product type, {@code "name" + p}, in both its _f32 and _bf16 forms),
+     * so a misspelt launch fails here rather than on the GPU machine.
+     */
+    @Test
+    void everyTransformerKernelLaunchedByNameIsInThePtx() throws Exception {
+        String ptx = PtxResource.load("transformer", PtxResource.Target.SM_90).text();
+        String portable = PtxResource.load("transformer", PtxResource.Target.PORTABLE).text();
+        Path main = Path.of("src/main/java/io/distillab/training");
+        java.util.regex.Pattern launch = java.util.regex.Pattern.compile(
+                "(?:layers|k)\\.launch(?:Elementwise)?\\(\"([a-z0-9_]+)\"( \\+ p)?");
+        int found = 0;
+        for (Path file : List.of(main.resolve("model/CudaTransformerLm.java"), main.resolve("train/CudaTraining.java"))) {
+            java.util.regex.Matcher m = launch.matcher(Files.readString(file));
+            while (m.find()) {
+                found++;
+                List<String> names = m.group(2) == null ? List.of(m.group(1))
+                        : List.of(m.group(1) + "_f32", m.group(1) + "_bf16");
+                for (String name : names) {
+                    assertTrue(ptx.contains(".entry " + name + "("), file.getFileName() + " launches " + name
+                            + ", which transformer.cu does not define");
+                    assertTrue(portable.contains(".entry " + name + "("), "portable PTX lacks " + name);
+                }
+            }
+        }
+        assertTrue(found > 30, "the launches were found in the sources (" + found + ")");
     }
 
     @Test

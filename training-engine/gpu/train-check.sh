@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Checks and times the GPU training step (issue #12) on a GPU machine, in one call, through the
+# real Java/JCuda/cuBLAS path. Run from the repository root after training-engine/gpu/prepare-carry.sh
+# (and training-engine/gpu/llmc-prepare.sh for the llm.c baseline), carrying .device:
+#
+#   bash training-engine/gpu/train-check.sh [quick]
+#
+# 0. environment: GPU, driver, libcublas, Java; llm.c's train_gpt2cu starts building in the background.
+# 1. cuBLAS through JCublas: products against a CPU reference (fp32, tf32, bf16), and the rate.
+# 2. The step against the CPU engine (CudaTrainingCheck): GPT-2, Llama, Qwen2, Qwen3 tiny models in
+#    fp32/tf32/bf16, the chunked loss with and without a teacher; the optimizer bit for bit; ten
+#    steps of `distillab train` CPU against GPU; resume on the GPU (tolerances: CudaTrainingCheck).
+# 3. Flash attention kernels against their CPU reference, when built.
+# 4. Timing: GPT-2 124M and the Qwen3-0.6B shape at T = 1024, tokens/s and MFU; then llm.c's
+#    train_gpt2cu on the same GPT-2 configuration.
+# Logs go to $OUT (or ./out); a short summary is printed last.
+set -uo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+out="${OUT:-$root/out}"
+mkdir -p "$out"
+mode="${1:-full}"
+start=$(date +%s)
+if [[ -x .device/jre/bin/java ]]; then java=.device/jre/bin/java; cp=".device/lib/*"
+else java="${JAVA:-java}"; cp="cli/target/distillab-cli.jar:cli/target/lib/*"; fi
+for d in /usr/local/nvidia/lib64 /usr/local/nvidia/lib /usr/lib/x86_64-linux-gnu /usr/local/cuda/lib64 /usr/local/cuda/compat; do
+    [[ -d "$d" ]] && export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}$d"
+done
+distillab() { "$java" -Xmx64g -cp "$cp" io.distillab.cli.Distillab "$@"; }
+stamp() { echo "[$(( $(date +%s) - start )) s] $*"; }
+
+{
+    date -u
+    nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.mem --format=csv
+    ls -la /usr/local/cuda/lib64/libcublas* 2>&1 | head
+    find / -xdev -name 'libcublas.so*' 2>/dev/null | head
+    "$java" -version 2>&1 | head -1
+    nproc
+} > "$out/env.log" 2>&1
+cat "$out/env.log"
+
+if [[ -d .device/llmc && "$mode" != quick ]]; then
+    stamp "llm.c: building train_gpt2cu in the background"
+    (bash training-engine/gpu/llmc-bench.sh build > "$out/llmc-build.log" 2>&1; echo "exit $?" >> "$out/llmc-build.log") &
+    llmc_pid=$!
+fi
+
+stamp "1. cuBLAS products"
+distillab bench gemm --device cuda --check --dtype f32,tf32,bf16 > "$out/gemm.log" 2>&1
+echo "gemm exit $?"; grep -E '^check.*FAIL|rror|xception' "$out/gemm.log" | head -10
+grep -c '^check.*PASS' "$out/gemm.log" | xargs echo "gemm checks passed:"
+
+stamp "2. training step against the CPU engine"
+distillab bench gpu-train --check --runs --work "$out/runs-work" > "$out/step-check.log" 2>&1
+echo "gpu-train --check exit $?"
+grep -E '^check' "$out/step-check.log" | grep -v PASS | head -40
+grep -E '^checks:|rror|xception' "$out/step-check.log" | head -10
+rm -rf "$out/runs-work"
+
+stamp "3. flash attention"
+distillab bench gpu-train --flash-check > "$out/flash.log" 2>&1
+echo "flash exit $?"; grep -E 'check|time|rror' "$out/flash.log" | grep -v PASS | head -20
+
+stamp "4. timing"
+distillab bench gpu-train --time --model gpt2 --precision bf16,tf32 --batch-size 16 --seq-len 1024 --steps 8 \
+    --json "$out/time.jsonl" > "$out/time-gpt2.log" 2>&1
+grep -E '^time|rror|xception' "$out/time-gpt2.log" | head
+distillab bench gpu-train --time --model qwen3 --precision bf16 --batch-size 8 --seq-len 1024 --steps 6 \
+    --json "$out/time.jsonl" > "$out/time-qwen3.log" 2>&1
+grep -E '^time|rror|xception' "$out/time-qwen3.log" | head
+
+if [[ -n "${llmc_pid:-}" ]]; then
+    stamp "llm.c: waiting for the build"
+    wait "$llmc_pid"
+    tail -3 "$out/llmc-build.log"
+    bash training-engine/gpu/llmc-bench.sh run 16 1024 30 > "$out/llmc-run.log" 2>&1
+    grep -E '^llmc' "$out/llmc-run.log" || tail -20 "$out/llmc-run.log"
+fi
+stamp "done"
