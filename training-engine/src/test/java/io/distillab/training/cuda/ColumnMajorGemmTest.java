@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The row-major -> column-major mapping, on the CPU: the mapped arguments are fed to a naive
  * implementation of cuBLAS's column-major GEMM (as its documentation defines op(X), lda and the
- * batch strides) and the result is compared with the row-major product computed directly. Both
+ * batch strides) and the result is compared with the row-major product computed from its
+ * definition ({@link GemmReference}). Both
  * sum in double in the same order, so they agree to rounding (tolerance 1e-12 relative); the
  * padding columns of C beyond N must be left untouched.
  */
@@ -32,24 +33,6 @@ class ColumnMajorGemmTest {
                     sum += xv * yv;
                 }
                 int at = (int) (cOff + i + (long) j * g.ldc());
-                c[at] = alpha * sum + beta * c[at];
-            }
-        }
-    }
-
-    /** The row-major product as the contract states it, straight from the definition. */
-    static void rowMajorReference(boolean transA, boolean transB, int M, int N, int K, double alpha, double[] a,
-                                  long aOff, int lda, double[] b, long bOff, int ldb, double beta, double[] c, long cOff,
-                                  int ldc) {
-        for (int i = 0; i < M; i++) {
-            for (int j = 0; j < N; j++) {
-                double sum = 0;
-                for (int p = 0; p < K; p++) {
-                    double av = transA ? a[(int) (aOff + (long) p * lda + i)] : a[(int) (aOff + (long) i * lda + p)];
-                    double bv = transB ? b[(int) (bOff + (long) j * ldb + p)] : b[(int) (bOff + (long) p * ldb + j)];
-                    sum += av * bv;
-                }
-                int at = (int) (cOff + (long) i * ldc + j);
                 c[at] = alpha * sum + beta * c[at];
             }
         }
@@ -80,7 +63,7 @@ class ColumnMajorGemmTest {
                     double alpha = 0.75, beta = -0.5;
 
                     double[] expected = c0.clone();
-                    rowMajorReference(transA, transB, M, N, K, alpha, a, 0, lda, b, 0, ldb, beta, expected, 0, ldc);
+                    GemmReference.rowMajor(transA, transB, M, N, K, alpha, a, 0, lda, b, 0, ldb, beta, expected, 0, ldc);
                     ColumnMajorGemm g = ColumnMajorGemm.fromRowMajor(transA, transB, M, N, K, lda, ldb, ldc);
                     double[] actual = c0.clone();
                     cublasReference(g, alpha, g.first() == ColumnMajorGemm.Operand.A ? a : b, 0,
@@ -111,7 +94,7 @@ class ColumnMajorGemmTest {
                 double[] c0 = random(rng, (int) (strideC * batch));
                 double[] expected = c0.clone();
                 for (int i = 0; i < batch; i++) {
-                    rowMajorReference(transA, transB, M, N, K, 1.5, a, i * strideA, lda, b, i * strideB, ldb, 0.25,
+                    GemmReference.rowMajor(transA, transB, M, N, K, 1.5, a, i * strideA, lda, b, i * strideB, ldb, 0.25,
                             expected, i * strideC, ldc);
                 }
                 ColumnMajorGemm g = ColumnMajorGemm.fromRowMajor(transA, transB, M, N, K, lda, ldb, ldc,
