@@ -2,24 +2,31 @@
 # Prepares what the GPU machine needs and does not have, in the ignored folder .device/ at the
 # repository root: a small JRE (jlink) and the CLI's jars, with JCuda's natives cut down to the
 # driver-API library (the full natives jar also carries NVRTC and the PTX compiler, 24 MB we do
-# not use). Run after `./mvnw -q -DskipTests install` (or the training-engine and cli modules).
+# not use) and JCublas's to the JCublas2 library (not the legacy JCublas one). cuBLAS itself is
+# the device's own (CublasLibrary finds it and adapts JCublas2 to cuBLAS 13).
+# Run after `./mvnw -q -DskipTests install` (or the training-engine and cli modules).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 jdk="${JAVA_HOME:-/usr/lib/jvm/java-17-openjdk-amd64}"
 rm -rf .device/jre .device/lib
 mkdir -p .device/lib
-"$jdk/bin/jlink" --add-modules java.base,java.logging,jdk.unsupported,java.management \
+"$jdk/bin/jlink" --add-modules java.base,java.logging,jdk.unsupported,java.management,java.net.http \
     --strip-debug --no-man-pages --no-header-files --compress=2 --output .device/jre
 cp cli/target/distillab-cli.jar .device/lib/
 for jar in cli/target/lib/*.jar; do
     case "$(basename "$jar")" in
-        jcuda-natives-*) ;;
+        jcuda-natives-*|jcublas-natives-*) ;;
         *) cp "$jar" .device/lib/ ;;
     esac
 done
-natives="$root/$(ls cli/target/lib/jcuda-natives-*-linux-x86_64.jar)"
-tmp="$(mktemp -d)"
-(cd "$tmp" && unzip -q "$natives" 'lib/libJCudaDriver-*' && "$jdk/bin/jar" cf "$root/.device/lib/$(basename "$natives")" lib)
-rm -rf "$tmp"
+# A natives jar cut down to the libraries matching a pattern, under the jar's own name.
+cut_natives() {
+    local natives="$root/$(ls cli/target/lib/$1-*-linux-x86_64.jar)" tmp
+    tmp="$(mktemp -d)"
+    (cd "$tmp" && unzip -q "$natives" "$2" && "$jdk/bin/jar" cf "$root/.device/lib/$(basename "$natives")" lib)
+    rm -rf "$tmp"
+}
+cut_natives jcuda-natives 'lib/libJCudaDriver-*'
+cut_natives jcublas-natives 'lib/libJCublas2-*'
 du -sh .device/jre .device/lib

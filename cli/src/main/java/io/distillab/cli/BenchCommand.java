@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
         description = "Benchmarks (results belong in docs/performance.md with the command and machine).",
         subcommands = {io.distillab.cli.bench.BenchCliCommand.class, io.distillab.cli.bench.BenchEdgesCommand.class,
             io.distillab.cli.bench.BenchAnalyzeCommand.class, io.distillab.cli.bench.BenchGedCommand.class,
-            io.distillab.cli.loss.BenchLossCommand.class, io.distillab.cli.bench.BenchTrainCommand.class, io.distillab.cli.bench.BenchGpuTrainCommand.class,
+            io.distillab.cli.loss.BenchLossCommand.class, io.distillab.cli.bench.BenchGemmCommand.class,
+            io.distillab.cli.bench.BenchTrainCommand.class, io.distillab.cli.bench.BenchGpuTrainCommand.class,
             io.distillab.cli.prepare.BenchPrepareCommand.class, io.distillab.cli.bench.BenchLoadCommand.class})
 public final class BenchCommand {
 }

@@ -1,0 +1,174 @@
+package io.distillab.training.cuda;
+
+import static jcuda.jcublas.JCublas2.cublasCreate;
+import static jcuda.jcublas.JCublas2.cublasDestroy;
+import static jcuda.jcublas.JCublas2.cublasGemmEx;
+import static jcuda.jcublas.JCublas2.cublasGemmStridedBatchedEx;
+import static jcuda.jcublas.JCublas2.cublasGetVersion;
+import static jcuda.jcublas.JCublas2.cublasSetStream;
+
+import jcuda.CudaException;
+import jcuda.Pointer;
+import jcuda.cudaDataType;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUstream;
+import jcuda.jcublas.cublasComputeType;
+import jcuda.jcublas.cublasGemmAlgo;
+import jcuda.jcublas.cublasHandle;
+import jcuda.jcublas.cublasOperation;
+import jcuda.runtime.cudaStream_t;
+
+/**
+ * A cuBLAS handle on one GPU with a row-major GEMM: every matrix is row-major with its leading
+ * dimension (row stride, in elements), as the model stores its tensors. The column-major call is
+ * {@link ColumnMajorGemm}. Alpha and beta are host floats (pointer mode host), accumulation is
+ * float32, the algorithm is cuBLAS's default and the math mode is left at its default; every
+ * status is checked (JCublas2 throws on any non-success status, which is turned into an
+ * {@link IllegalStateException} naming the call).
+ */
+public final class Cublas implements AutoCloseable {
+    /** Element types of the operands. */
+    public enum DType {
+        F32(cudaDataType.CUDA_R_32F, 4), BF16(cudaDataType.CUDA_R_16BF, 2);
+
+        final int cuda;
+        final int bytes;
+
+        DType(int cuda, int bytes) {
+            this.cuda = cuda;
+            this.bytes = bytes;
+        }
+
+        public int bytes() {
+            return bytes;
+        }
+    }
+
+    /** How float32 products are computed; bf16 operands always use FP32 (their products are exact in it). */
+    public enum Compute {
+        FP32(cublasComputeType.CUBLAS_COMPUTE_32F), TF32(cublasComputeType.CUBLAS_COMPUTE_32F_FAST_TF32);
+
+        final int cuda;
+
+        Compute(int cuda) {
+            this.cuda = cuda;
+        }
+    }
+
+    private final CudaDevice gpu;
+    private final cublasHandle handle = new cublasHandle();
+    private final int version;
+    private boolean closed;
+
+    private Cublas(CudaDevice gpu) {
+        this.gpu = gpu;
+        gpu.makeCurrent();
+        cublasCreate(handle);
+        int[] v = new int[1];
+        cublasGetVersion(handle, v);
+        version = v[0];
+    }
+
+    /** A handle bound to {@code gpu}'s context (made current here), loading cuBLAS on first use. */
+    public static Cublas open(CudaDevice gpu) throws CudaUnavailableException {
+        CublasLibrary.load();
+        try {
+            return new Cublas(gpu);
+        } catch (CudaException e) {
+            throw new CudaUnavailableException("cuBLAS did not start on " + gpu.describe() + ": "
+                    + CudaDriver.firstLine(e.getMessage()), e);
+        }
+    }
+
+    /** cuBLAS's version number, e.g. 130100 for 13.1.0. */
+    public int version() {
+        return version;
+    }
+
+    public CudaDevice gpu() {
+        return gpu;
+    }
+
+    /** Runs later calls on {@code stream} (the default stream until called). */
+    public void setStream(CUstream stream) {
+        check("cublasSetStream", () -> cublasSetStream(handle, new cudaStream_t(stream)));
+    }
+
+    /**
+     * {@code C[M,N] = alpha op(A)[M,K] op(B)[K,N] + beta C}, row-major: op(A) is A ([M,K], lda >= K)
+     * or A^T (A stored [K,M], lda >= M); op(B) is B ([K,N], ldb >= N) or B^T (B stored [N,K],
+     * ldb >= K); ldc >= N. A and B must have one type.
+     */
+    public void gemm(boolean transA, boolean transB, int M, int N, int K, float alpha,
+                     CUdeviceptr A, DType aType, int lda, CUdeviceptr B, DType bType, int ldb,
+                     float beta, CUdeviceptr C, DType cType, int ldc, Compute compute) {
+        ColumnMajorGemm call = ColumnMajorGemm.fromRowMajor(transA, transB, M, N, K, lda, ldb, ldc);
+        int computeType = computeType(aType, bType, compute);
+        Operands ops = operands(call, A, aType, B, bType);
+        check("cublasGemmEx", () -> cublasGemmEx(handle, op(call.transFirst()), op(call.transSecond()),
+                call.m(), call.n(), call.k(), Pointer.to(new float[] {alpha}),
+                ops.first, ops.firstType.cuda, call.ldFirst(), ops.second, ops.secondType.cuda, call.ldSecond(),
+                Pointer.to(new float[] {beta}), C, cType.cuda, call.ldc(), computeType,
+                cublasGemmAlgo.CUBLAS_GEMM_DEFAULT));
+    }
+
+    /**
+     * {@link #gemm} over {@code batch} independent problems, the i-th at element offsets
+     * {@code i*strideA}, {@code i*strideB} and {@code i*strideC}.
+     */
+    public void gemmStridedBatched(boolean transA, boolean transB, int M, int N, int K, float alpha,
+                                   CUdeviceptr A, DType aType, int lda, CUdeviceptr B, DType bType, int ldb,
+                                   float beta, CUdeviceptr C, DType cType, int ldc, Compute compute,
+                                   long strideA, long strideB, long strideC, int batch) {
+        if (batch < 1) {
+            throw new IllegalArgumentException("gemmStridedBatched: batch=" + batch + " < 1");
+        }
+        ColumnMajorGemm call = ColumnMajorGemm.fromRowMajor(transA, transB, M, N, K, lda, ldb, ldc,
+                strideA, strideB, strideC);
+        int computeType = computeType(aType, bType, compute);
+        Operands ops = operands(call, A, aType, B, bType);
+        check("cublasGemmStridedBatchedEx", () -> cublasGemmStridedBatchedEx(handle, op(call.transFirst()),
+                op(call.transSecond()), call.m(), call.n(), call.k(), Pointer.to(new float[] {alpha}),
+                ops.first, ops.firstType.cuda, call.ldFirst(), call.strideFirst(),
+                ops.second, ops.secondType.cuda, call.ldSecond(), call.strideSecond(),
+                Pointer.to(new float[] {beta}), C, cType.cuda, call.ldc(), call.strideC(), batch, computeType,
+                cublasGemmAlgo.CUBLAS_GEMM_DEFAULT));
+    }
+
+    private record Operands(CUdeviceptr first, DType firstType, CUdeviceptr second, DType secondType) {
+    }
+
+    private static Operands operands(ColumnMajorGemm call, CUdeviceptr a, DType aType, CUdeviceptr b, DType bType) {
+        return call.first() == ColumnMajorGemm.Operand.A
+                ? new Operands(a, aType, b, bType)
+                : new Operands(b, bType, a, aType);
+    }
+
+    static int computeType(DType aType, DType bType, Compute compute) {
+        if (aType != bType) {
+            throw new IllegalArgumentException("gemm: A is " + aType + " but B is " + bType + "; cuBLAS needs one type");
+        }
+        return aType == DType.BF16 ? cublasComputeType.CUBLAS_COMPUTE_32F : compute.cuda;
+    }
+
+    private static int op(boolean transpose) {
+        return transpose ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N;
+    }
+
+    private static void check(String call, Runnable cublasCall) {
+        try {
+            cublasCall.run();
+        } catch (CudaException e) {
+            throw new IllegalStateException(call + " failed: " + CudaDriver.firstLine(e.getMessage()), e);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            gpu.makeCurrent();
+            cublasDestroy(handle);
+        }
+    }
+}
