@@ -17,6 +17,10 @@ cp cli/target/distillab-cli.jar .device/lib/
 for jar in cli/target/lib/*.jar; do
     case "$(basename "$jar")" in
         jcuda-natives-*|jcublas-natives-*) ;;
+        # Not used by the GPU checks, and too large for the 64 MiB the device call carries: the
+        # offline judge's ONNX runtime and embedding model, DJL's tokenizers (the checks use token
+        # files), OpenBLAS (the CPU reference models are tiny; Matmul falls back to plain Java).
+        onnxruntime-*|langchain4j-embeddings-*|tokenizers-*|openblas-*) ;;
         *) cp "$jar" .device/lib/ ;;
     esac
 done
@@ -30,3 +34,9 @@ cut_natives() {
 cut_natives jcuda-natives 'lib/libJCudaDriver-*'
 cut_natives jcublas-natives 'lib/libJCublas2-*'
 du -sh .device/jre .device/lib
+# The device call carries at most 64 MiB with the working tree: the JRE and jars travel packed
+# (xz), in the ignored folder .device-pack/ (carry it; the check scripts unpack it into .device/).
+mkdir -p .device-pack
+tar -C .device -cf - jre lib | xz -T0 -6 > .device-pack/device.tar.xz.tmp
+mv .device-pack/device.tar.xz.tmp .device-pack/device.tar.xz
+du -sh .device-pack/device.tar.xz
