@@ -49,6 +49,20 @@ if [[ -d .device/llmc && "$mode" != quick ]]; then
     llmc_pid=$!
 fi
 
+stamp "0. which cuBLAS computes (cublas-probe.cu, outside Java)"
+nvcc -O2 -arch=sm_90 training-engine/gpu/cublas-probe.cu -o "$out/cublas-probe" -lcublas > "$out/probe-build.log" 2>&1 \
+    || tail -5 "$out/probe-build.log"
+for lib in $(dirname $(find / -xdev -path '*site-packages/nvidia/cu13/lib/libcublas.so.13' 2>/dev/null | head -1) 2>/dev/null) \
+           /usr/local/cuda/lib64; do
+    [[ -f "$lib/libcublas.so.13" ]] || continue
+    echo "candidate $lib"
+    if LD_LIBRARY_PATH="$lib:$LD_LIBRARY_PATH" "$out/cublas-probe" 2>&1 | tee -a "$out/probe.log"; then
+        export DISTILLAB_CUBLAS="$lib"
+        break
+    fi
+done
+echo "DISTILLAB_CUBLAS=${DISTILLAB_CUBLAS:-unset (the Java loader searches)}"
+
 stamp "1. cuBLAS products"
 distillab bench gemm --device cuda --check --dtype f32,tf32,bf16 > "$out/gemm.log" 2>&1
 echo "gemm exit $?"; grep -E '^check.*FAIL|rror|xception' "$out/gemm.log" | head -10

@@ -131,9 +131,11 @@ public final class BenchGpuTrainCommand implements Callable<Integer> {
                             CudaTrainingCheck.Timing t = c.time(m, cfg, p, b, seqLen, steps, peak, 42);
                             String line = String.format(Locale.ROOT,
                                     "{\"impl\":\"distillab\",\"model\":\"%s\",\"precision\":\"%s\",\"B\":%d,\"T\":%d,"
-                                            + "\"ms_per_step\":%.2f,\"tokens_per_s\":%.0f,\"mfu\":%.4f,\"parameters\":%d}",
+                                            + "\"ms_per_step\":%.2f,\"tokens_per_s\":%.0f,\"mfu\":%.4f,\"parameters\":%d,"
+                                    + "\"phases_ms\":{\"forward\":%.2f,\"loss\":%.2f,\"backward\":%.2f,\"optimizer\":%.2f}}",
                                     t.model(), t.precision(), t.B(), t.T(), t.msPerStep(), t.tokensPerSecond(), t.mfu(),
-                                    t.parameters());
+                                    t.parameters(), t.phaseMillis()[0], t.phaseMillis()[1], t.phaseMillis()[2],
+                                    t.phaseMillis()[3]);
                             out.println("time " + line);
                             out.flush();
                             if (json != null) {

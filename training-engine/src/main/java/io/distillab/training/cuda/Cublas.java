@@ -72,11 +72,42 @@ public final class Cublas implements AutoCloseable {
     /** A handle bound to {@code gpu}'s context (made current here), loading cuBLAS on first use. */
     public static Cublas open(CudaDevice gpu) throws CudaUnavailableException {
         CublasLibrary.load();
+        Cublas blas;
         try {
-            return new Cublas(gpu);
+            blas = new Cublas(gpu);
         } catch (CudaException e) {
             throw new CudaUnavailableException("cuBLAS did not start on " + gpu.describe() + ": "
                     + CudaDriver.firstLine(e.getMessage()), e);
+        }
+        try {
+            blas.selfTest();
+        } catch (CudaUnavailableException | RuntimeException e) {
+            blas.close();
+            throw e;
+        }
+        return blas;
+    }
+
+    /**
+     * A 2 x 2 product with an exact answer. On the first GPU run, one cuBLAS 13 answered
+     * CUBLAS_STATUS_SUCCESS to every product and wrote nothing; a library that does that is
+     * refused here rather than trained with.
+     */
+    private void selfTest() throws CudaUnavailableException {
+        float[] a = {1, 2, 3, 4};
+        float[] b = {5, 6, 7, 8};
+        float[] c = {Float.NaN, Float.NaN, Float.NaN, Float.NaN};
+        try (DeviceBuffer da = DeviceBuffer.upload(a); DeviceBuffer db = DeviceBuffer.upload(b);
+             DeviceBuffer dc = DeviceBuffer.upload(c)) {
+            gemm(false, false, 2, 2, 2, 1f, da.pointer(), DType.F32, 2, db.pointer(), DType.F32, 2, 0f, dc.pointer(),
+                    DType.F32, 2, Compute.FP32);
+            jcuda.driver.JCudaDriver.cuCtxSynchronize();
+            dc.copyTo(c);
+        }
+        if (!java.util.Arrays.equals(c, new float[] {19, 22, 43, 50})) {
+            throw new CudaUnavailableException("cuBLAS " + version + " (" + CublasLibrary.describeLoaded()
+                    + ") answered a 2x2 product with " + java.util.Arrays.toString(c)
+                    + " instead of [19.0, 22.0, 43.0, 50.0]; set DISTILLAB_CUBLAS to another cuBLAS 12 or 13 folder");
         }
     }
 

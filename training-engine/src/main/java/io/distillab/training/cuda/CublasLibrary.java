@@ -47,6 +47,7 @@ public final class CublasLibrary {
     private static final int OPT_SEARCH_MAX_FOLDERS = 20_000;
 
     private static boolean loaded;
+    private static Path loadedPath;
     private static String failure;
 
     private CublasLibrary() {
@@ -84,6 +85,7 @@ public final class CublasLibrary {
                     + (cublas.needsRetarget() ? " retargeted from " + LINKED_SONAME : "")
                     + (written ? " (written)" : " (already in place)"));
             loaded = true;
+            loadedPath = cublas.cublas();
         } catch (CudaUnavailableException e) {
             failure = e.getMessage();
             throw e;
@@ -94,6 +96,11 @@ public final class CublasLibrary {
             failure = "JCublas2's native library could not be prepared for cuBLAS: " + e.getMessage();
             throw new CudaUnavailableException(failure, e);
         }
+    }
+
+    /** The loaded libcublas file, for messages. */
+    static synchronized String describeLoaded() {
+        return loadedPath == null ? "not loaded" : loadedPath.toString();
     }
 
     /**

@@ -58,6 +58,7 @@ final class CudaTraining implements AutoCloseable {
     private DeviceBuffer hChunk, tChunk, logits, tLogits, grad, dH, dNormF, rowsDev, labelsDev, spansDev,
             coefDev, rowKlDev, rowCeDev, topkIndexDev, topkLogProbDev;
     private int dNormFRows = -1;
+    private double[] phases;                   // when timed: forward, loss, backward milliseconds
 
     CudaTraining(TransformerLm studentHost, TransformerLm teacherHost, int vocab, Precision precision, int chunkRows,
                  int maxTopK) throws CudaUnavailableException {
@@ -148,6 +149,23 @@ final class CudaTraining implements AutoCloseable {
         return student;
     }
 
+    /** Times the next parts' phases (forward, loss chunks, backward; synchronising between them). */
+    void timePhases(double[] millis) {
+        this.phases = millis;
+    }
+
+    private long mark(int phase, long since) {
+        if (phases == null) {
+            return since;
+        }
+        cuCtxSynchronize();
+        long now = System.nanoTime();
+        if (phase >= 0) {
+            phases[phase] += (now - since) / 1e6;
+        }
+        return now;
+    }
+
     void zeroGrad() {
         gpu.makeCurrent();
         student.zeroGrad();
@@ -165,10 +183,12 @@ final class CudaTraining implements AutoCloseable {
         int n = at.length;
         int N = micro * T;
         int C = student.config().hiddenSize();
+        long t0 = mark(-1, 0);
         student.forward(part.modelTokens(), part.positions(), micro, T, true);
         if (teacher != null) {
             teacher.forward(part.modelTokens(), part.positions(), micro, T, false);
         }
+        t0 = mark(0, t0);
         boolean hasTeacher = teacher != null || sparse != null;
         float[] coef = CudaSpanMaskedLoss.coefficients(config, counts, hasTeacher, true);
         cuMemcpyHtoD(coefDev.pointer(), Pointer.to(coef), 4L * coef.length);
@@ -241,9 +261,11 @@ final class CudaTraining implements AutoCloseable {
                 }
             }
         }
+        t0 = mark(1, t0);
         if (n > 0) {
             student.backward(dNormF);
         }
+        mark(2, t0);
         return new double[][] {rowKl, rowCe};
     }
 

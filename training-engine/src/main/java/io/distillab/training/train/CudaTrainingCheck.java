@@ -152,6 +152,7 @@ public final class CudaTrainingCheck {
             String worstName = "";
             for (int i = 0; i < params.size(); i++) {
                 double e = relative(gpuGrads.get(i), params.get(i).grad());
+                out.printf(Locale.ROOT, "detail grad %s %s err=%.3e%n", label, params.get(i).name(), e);
                 if (!(e <= worst)) {
                     worst = e;
                     worstName = params.get(i).name();
@@ -300,7 +301,7 @@ public final class CudaTrainingCheck {
 
     /** One timed configuration's figures. */
     public record Timing(String model, String precision, int B, int T, double msPerStep, double tokensPerSecond,
-                         double mfu, long parameters) {
+                         double mfu, long parameters, double[] phaseMillis) {
     }
 
     /**
@@ -333,6 +334,7 @@ public final class CudaTrainingCheck {
         SpanCounts counts = new SpanCounts(pos, sup);
         LossConfig config = LossConfig.of(Preset.SFT);
         double[] ms = new double[steps];
+        double[] phases;
         try (CudaTraining gpu = new CudaTraining(student, null, V, precision, CudaTraining.DEFAULT_CHUNK_ROWS, 0)) {
             for (int s = -2; s < steps; s++) {
                 cuCtxSynchronize();
@@ -346,6 +348,18 @@ public final class CudaTrainingCheck {
                     ms[s] = (System.nanoTime() - t0) / 1e6;
                 }
             }
+            // one more step with a synchronisation between phases: where the time goes
+            double[] phase = new double[4];
+            gpu.timePhases(phase);
+            gpu.zeroGrad();
+            gpu.part(part, B, T, null, config, counts);
+            gpu.timePhases(null);
+            cuCtxSynchronize();
+            long t0 = System.nanoTime();
+            double norm = Math.sqrt(gpu.gradientNormSquared());
+            gpu.adamw(steps + 3, 3e-4, 0.1, norm > 1.0, norm > 1.0 ? (float) (1.0 / (norm + 1e-6)) : 1f);
+            phase[3] = (System.nanoTime() - t0) / 1e6;
+            phases = phase;
         }
         Arrays.sort(ms);
         double median = ms[steps / 2];
@@ -353,7 +367,7 @@ public final class CudaTrainingCheck {
         double flopsPerToken = 6.0 * params + 12.0 * cfg.numLayers() * cfg.hiddenSize() * T;
         double tokensPerSecond = B * T / (median / 1e3);
         return new Timing(name, precision.key(), B, T, median, tokensPerSecond, flopsPerToken * tokensPerSecond / peakFlops,
-                params);
+                params, phases);
     }
 
     // ------------------------------------------------------------------ helpers
