@@ -2,8 +2,8 @@ package io.distillab.training.cuda;
 
 import static jcuda.jcublas.JCublas2.cublasCreate;
 import static jcuda.jcublas.JCublas2.cublasDestroy;
-import static jcuda.jcublas.JCublas2.cublasGemmEx;
-import static jcuda.jcublas.JCublas2.cublasGemmStridedBatchedEx;
+import static jcuda.jcublas.JCublas2.cublasGemmEx_new;
+import static jcuda.jcublas.JCublas2.cublasGemmStridedBatchedEx_new;
 import static jcuda.jcublas.JCublas2.cublasGetVersion;
 import static jcuda.jcublas.JCublas2.cublasSetStream;
 
@@ -16,15 +16,17 @@ import jcuda.jcublas.cublasComputeType;
 import jcuda.jcublas.cublasGemmAlgo;
 import jcuda.jcublas.cublasHandle;
 import jcuda.jcublas.cublasOperation;
+import jcuda.jcublas.cublasStatus;
+import java.util.function.IntSupplier;
 import jcuda.runtime.cudaStream_t;
 
 /**
  * A cuBLAS handle on one GPU with a row-major GEMM: every matrix is row-major with its leading
  * dimension (row stride, in elements), as the model stores its tensors. The column-major call is
  * {@link ColumnMajorGemm}. Alpha and beta are host floats (pointer mode host), accumulation is
- * float32, the algorithm is cuBLAS's default and the math mode is left at its default; every
- * status is checked (JCublas2 throws on any non-success status, which is turned into an
- * {@link IllegalStateException} naming the call).
+ * float32, the algorithm is cuBLAS's default and the math mode is left at its default. Every
+ * status is checked and a failure is an {@link IllegalStateException} naming the call and the
+ * status: JCublas2 throws on most (exceptions are enabled), but not on all, see {@link #gemm}.
  */
 public final class Cublas implements AutoCloseable {
     /** Element types of the operands. */
@@ -129,6 +131,11 @@ public final class Cublas implements AutoCloseable {
      * {@code C[M,N] = alpha op(A)[M,K] op(B)[K,N] + beta C}, row-major: op(A) is A ([M,K], lda >= K)
      * or A^T (A stored [K,M], lda >= M); op(B) is B ([K,N], ldb >= N) or B^T (B stored [N,K],
      * ldb >= K); ldc >= N. A and B must have one type.
+     *
+     * <p>This calls JCublas2's {@code cublasGemmEx_new}, which passes a cublasComputeType_t to
+     * cuBLAS. JCublas2's {@code cublasGemmEx} takes the pre-CUDA-11 cudaDataType compute type
+     * instead, returns CUBLAS_STATUS_NOT_SUPPORTED for a cublasComputeType_t without calling
+     * cuBLAS or throwing, and so computes nothing (seen on the H200: C came back untouched).
      */
     public void gemm(boolean transA, boolean transB, int M, int N, int K, float alpha,
                      CUdeviceptr A, DType aType, int lda, CUdeviceptr B, DType bType, int ldb,
@@ -136,7 +143,7 @@ public final class Cublas implements AutoCloseable {
         ColumnMajorGemm call = ColumnMajorGemm.fromRowMajor(transA, transB, M, N, K, lda, ldb, ldc);
         int computeType = computeType(aType, bType, compute);
         Operands ops = operands(call, A, aType, B, bType);
-        check("cublasGemmEx", () -> cublasGemmEx(handle, op(call.transFirst()), op(call.transSecond()),
+        check("cublasGemmEx", () -> cublasGemmEx_new(handle, op(call.transFirst()), op(call.transSecond()),
                 call.m(), call.n(), call.k(), Pointer.to(new float[] {alpha}),
                 ops.first, ops.firstType.cuda, call.ldFirst(), ops.second, ops.secondType.cuda, call.ldSecond(),
                 Pointer.to(new float[] {beta}), C, cType.cuda, call.ldc(), computeType,
@@ -158,7 +165,7 @@ public final class Cublas implements AutoCloseable {
                 strideA, strideB, strideC);
         int computeType = computeType(aType, bType, compute);
         Operands ops = operands(call, A, aType, B, bType);
-        check("cublasGemmStridedBatchedEx", () -> cublasGemmStridedBatchedEx(handle, op(call.transFirst()),
+        check("cublasGemmStridedBatchedEx", () -> cublasGemmStridedBatchedEx_new(handle, op(call.transFirst()),
                 op(call.transSecond()), call.m(), call.n(), call.k(), Pointer.to(new float[] {alpha}),
                 ops.first, ops.firstType.cuda, call.ldFirst(), call.strideFirst(),
                 ops.second, ops.secondType.cuda, call.ldSecond(), call.strideSecond(),
@@ -186,11 +193,15 @@ public final class Cublas implements AutoCloseable {
         return transpose ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N;
     }
 
-    private static void check(String call, Runnable cublasCall) {
+    private static void check(String call, IntSupplier cublasCall) {
+        int status;
         try {
-            cublasCall.run();
+            status = cublasCall.getAsInt();
         } catch (CudaException e) {
             throw new IllegalStateException(call + " failed: " + CudaDriver.firstLine(e.getMessage()), e);
+        }
+        if (status != cublasStatus.CUBLAS_STATUS_SUCCESS) {
+            throw new IllegalStateException(call + " failed: " + cublasStatus.stringFor(status));
         }
     }
 
