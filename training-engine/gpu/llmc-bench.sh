@@ -3,15 +3,18 @@
 # no cuDNN, no MPI, no NCCL) on the GPU machine: the baseline our trainer's tokens/s and MFU are
 # compared with, in the same device run. The llm.c sources and the synthetic token files come from
 # training-engine/gpu/llmc-prepare.sh, run beforehand on the development machine; carry
-# `.device/llmc` (about 2.5 MB) to the device. Nothing is fetched there.
+# `.device/llmc` (2.6 MB: 2.2 MB of token files, 0.34 MB of llm.c source; 3.1 MB with the fallback
+# headers) to the device. Nothing is fetched there. Without cuDNN (llm.c's default `make`), llm.c's
+# attention is its own kernels around cuBLAS (the T x T scores are materialized), not cuDNN's fused
+# flash attention: a build with USE_CUDNN=1 would be faster at T=1024, so say which was compared.
 #
 #   bash training-engine/gpu/llmc-bench.sh build          # nvcc -> .device/llmc/train_gpt2cu
 #   bash training-engine/gpu/llmc-bench.sh run B T STEPS  # one configuration, one summary line
 #
-# Build time: 8.8-9.2 s wall (7.2 s user) for the compile to an object on the 2-core development
-# machine, nvcc 13.0.88, load average about 1 (2026-11-30); the link adds well under a second. The
-# build uses one core, so starting it in the background at the beginning of the device run costs
-# nothing: `bash training-engine/gpu/llmc-bench.sh build > "$OUT/llmc-build.log" 2>&1 & llmc_build=$!`
+# Build time: 9-14 s wall (7.2 s user) for the compile to an object on the shared 2-core development
+# machine, nvcc 13.0.88, load average 1 to 3.6 (2026-11-30, six runs); the link adds under a second
+# (checked against a stand-in library). The build uses one core, so it can start in the background
+# at the beginning of the device run: `bash training-engine/gpu/llmc-bench.sh build > "$OUT/llmc-build.log" 2>&1 & llmc_build=$!`
 # and `wait $llmc_build` before the first `run`.
 #
 # Build flags (llm.c's Makefile for `make train_gpt2cu USE_CUDNN=0 NO_MULTI_GPU=1 NO_USE_MPI=1`, with
@@ -22,8 +25,10 @@
 # when <nvml.h> is on the include path (llmc/mfu.h then compiles its GPU-info code in). The script
 # looks for cublasLt.h and libcublasLt.so* in the CUDA toolkit and in Python's nvidia-* wheels
 # (CUDA 13 wheels unpack to site-packages/nvidia/cu13/{include,lib}) and links by full path with an
-# rpath. LLMC_INCLUDE=dir[:dir] adds header directories; LLMC_COMPILE_ONLY=1 stops at the object
-# (how it was checked on the development machine, which has nvcc but no cuBLAS library).
+# rpath; the last resort for headers is .device/llmc/include-fallback (llmc-prepare.sh's
+# LLMC_CUBLAS_HEADERS). LLMC_INCLUDE=dir[:dir] adds header directories; LLMC_COMPILE_ONLY=1 stops at
+# the object (how it was checked on the development machine, which has nvcc but no cuBLAS: its
+# headers came from a CUDA 12.6 copy, and a stand-in libcublasLt.so.13 checked the link line).
 #
 # `run` starts the model with llm.c's own random init (-e d12: GPT-2 124M, N(0, 0.02) weights,
 # seed 42), reads the synthetic shards (-i/-j), turns off what needs files we do not have or is not
@@ -33,7 +38,8 @@
 # no gradient accumulation: total batch = B*T). llm.c times each step with CUDA events around
 # forward, backward and update (data loading included) and prints its ms; the summary takes the
 # median over the steps after the first LLMC_WARMUP (default 3), so STEPS must exceed that.
-# tokens_per_s = B*T / median step time. llm.c's own MFU table has no H200 (it prints -100%), so
+# tokens_per_s = B*T / median step time. The default token files hold one val batch of B*T <= 65536
+# (B=64 at T=1024); larger batches need llmc_data.py --val-tokens. llm.c's own MFU table has no H200 (it prints -100%), so
 # MFU is computed here with llm.c's formula, flops/token = 6*N + 6*L*C*T (N = 124475904 parameters
 # with the vocabulary padded to 50304), against peak_tflops: LLMC_PEAK_TFLOPS if set, else llm.c's
 # printed peak if it knows the GPU, else the dense bf16 datasheet figure for the H200 (989.4; H200
@@ -84,6 +90,7 @@ build() {
     IFS=: read -r -a inc_dirs <<< "${LLMC_INCLUDE:-}"
     lib_dirs=("$cuda/lib64" "$cuda/targets/x86_64-linux/lib" /usr/local/cuda/lib64 /usr/lib/x86_64-linux-gnu /usr/lib64)
     for w in "${wheels[@]}"; do inc_dirs+=("$w/include"); lib_dirs+=("$w/lib"); done
+    inc_dirs+=("$root/$dir/include-fallback")  # from llmc-prepare.sh's LLMC_CUBLAS_HEADERS, if given
 
     local flags=(-O3 --use_fast_math -std=c++17 -DENABLE_BF16 -gencode arch=compute_90,code=sm_90
                  -include "$root/$here/llmc-cuda13-compat.h")
@@ -93,6 +100,7 @@ build() {
         local hdr
         hdr="$(find_file cublasLt.h "${inc_dirs[@]}")" || die "cublasLt.h not found in ${inc_dirs[*]}"
         flags+=(-I"$(dirname "$hdr")")
+        [[ "$hdr" == */include-fallback/* ]] && echo "llmc build: NOTE no cuBLAS headers on this machine; using the fallback copy $hdr"
     fi
 
     local link=() lt nvml_lib
