@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Puts karpathy/llm.c's CUDA GPT-2 trainer (train_gpt2.cu and the llmc/ headers it includes, with
+# Puts karpathy/llm.c's CUDA GPT-2 trainer (train_gpt2.cu and the llmc/ sources it includes, with
 # llm.c's MIT LICENSE) and the synthetic token files it reads into the ignored folder .device/llmc/,
 # so that one device run can build and time it beside our trainer with nothing fetched there.
 # llm.c's code is never committed here: it is copied from a local mirror of the repository (the
@@ -8,7 +8,10 @@
 #   bash training-engine/gpu/llmc-prepare.sh [LLMC_GIT_DIR]
 #
 # LLMC_GIT_DIR defaults to $LLMC_MIRROR or /work/.mirror/karpathy+llm.c/repo (a bare git dir).
-# LLMC_CUBLAS_HEADERS=dir also copies that toolkit's cublas*.h as a fallback (see below).
+# For llm.c's cuDNN build (`llmc-bench.sh build cudnn`), NVIDIA's header-only cudnn-frontend is
+# copied too, at tag $CUDNN_FRONTEND_TAG (default v1.12.0, 2.4 MB; the newest tags need nvrtc.h),
+# from $CUDNN_FRONTEND_MIRROR (default /work/.mirror/NVIDIA+cudnn-frontend/repo) when it is there.
+# LLMC_FALLBACK_HEADERS=dir also copies another toolkit's cublas*.h and cudnn*.h (see below).
 # Then carry `.device/llmc` in the device run and call training-engine/gpu/llmc-bench.sh there.
 # Needs git and a python3 with NumPy (Debian's /usr/bin/python3 is used when it is there).
 set -euo pipefail
@@ -24,18 +27,29 @@ dest=.device/llmc
 rm -rf "$dest"
 mkdir -p "$dest/src" "$dest/data"
 
-# Only what `train_gpt2.cu` compiles with, single GPU and without cuDNN: llmc/cudnn_att.cpp (the
-# cuDNN attention) and everything under dev/ (kernel playground, data scripts) stay behind.
-git --git-dir="$mirror" archive --format=tar "$commit" LICENSE train_gpt2.cu llmc \
-    | tar -x -C "$dest/src" --exclude='llmc/cudnn_att.cpp'
+# Only what `train_gpt2.cu` compiles with (llmc/cudnn_att.cpp only for the cuDNN build):
+# everything under dev/ (kernel playground, data scripts) and the other programs stay behind.
+git --git-dir="$mirror" archive --format=tar "$commit" LICENSE train_gpt2.cu llmc | tar -x -C "$dest/src"
 echo "karpathy/llm.c $commit ($(git --git-dir="$mirror" log -1 --format=%cs "$commit"))" > "$dest/SOURCE"
 
-# Last resort for the build, used only when the device has no cuBLAS headers of its own: the
-# cublas*.h of another CUDA toolkit (LLMC_CUBLAS_HEADERS=dir). llm.c's cuBLASLt calls and enums are
-# the same in CUDA 12 and 13; llmc-bench.sh says so in its log when it falls back to them.
-if [[ -n "${LLMC_CUBLAS_HEADERS:-}" ]]; then
+fe_mirror="${CUDNN_FRONTEND_MIRROR:-/work/.mirror/NVIDIA+cudnn-frontend/repo}"
+fe_tag="${CUDNN_FRONTEND_TAG:-v1.12.0}"
+if git --git-dir="$fe_mirror" rev-parse --verify -q "$fe_tag^{commit}" > /dev/null 2>&1; then
+    mkdir -p "$dest/cudnn-frontend"
+    git --git-dir="$fe_mirror" archive --format=tar "$fe_tag" LICENSE.txt include | tar -x -C "$dest/cudnn-frontend"
+    echo "NVIDIA/cudnn-frontend $fe_tag $(git --git-dir="$fe_mirror" rev-parse "$fe_tag^{commit}")" >> "$dest/SOURCE"
+else
+    echo "llmc-prepare: no cudnn-frontend $fe_tag at $fe_mirror: only the default (no cuDNN) build is possible"
+fi
+
+# Last resort for the build, used only when the device has no cuBLAS (or cuDNN) headers of its
+# own: those of another CUDA toolkit (LLMC_FALLBACK_HEADERS=dir holding cublas*.h, cudnn*.h).
+# llm.c's cuBLASLt calls and enums are the same in CUDA 12 and 13, and cuDNN 9's API is stable
+# within the major version; llmc-bench.sh says in its log when it falls back to them.
+if [[ -n "${LLMC_FALLBACK_HEADERS:-}" ]]; then
     mkdir -p "$dest/include-fallback"
-    cp "$LLMC_CUBLAS_HEADERS"/cublas*.h "$dest/include-fallback/"
+    cp "$LLMC_FALLBACK_HEADERS"/cublas*.h "$dest/include-fallback/"
+    cp "$LLMC_FALLBACK_HEADERS"/cudnn*.h "$dest/include-fallback/" 2> /dev/null || true
 fi
 
 py=python3
