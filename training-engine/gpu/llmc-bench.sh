@@ -61,8 +61,9 @@
 #   llm.c's printed peak, if it knows the GPU;
 #   the H200's dense bf16 datasheet figure: 989.4 (835.5 for the H200 NVL).
 # The default token files hold one val batch of B*T <= 65536 (B=64 at T=1024); larger batches need
-# llmc_data.py --val-tokens. LLMC_ARGS appends llm.c flags (e.g. "-r 1" or "-ge 2"). The full llm.c
-# log goes to $OUT (or .device/llmc/logs)/llmc[-cudnn]-B<B>-T<T>.log.
+# llmc_data.py --val-tokens. LLMC_ARGS appends llm.c flags (e.g. "-r 1" or "-ge 2"). Each run's
+# full llm.c output goes to .device/llmc/logs/llmc[-cudnn]-B<B>-T<T>.log and is appended to
+# $LLMC_LOG (default $OUT/llmc.log, else .device/llmc/logs/llmc.log).
 set -uo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -124,7 +125,9 @@ build() {  # variant: "" (llm.c's default make: no cuDNN) or cudnn (USE_CUDNN=1)
     IFS=: read -r -a inc_dirs <<< "${LLMC_INCLUDE:-}"
     lib_dirs=("$cuda/lib64" "$cuda/targets/x86_64-linux/lib" /usr/local/cuda/lib64 /usr/lib/x86_64-linux-gnu /usr/lib64)
     for w in "${wheels[@]}"; do inc_dirs+=("$w/include"); lib_dirs+=("$w/lib"); done
-    inc_dirs+=("$root/$dir/include-fallback")  # from llmc-prepare.sh's LLMC_FALLBACK_HEADERS, if given
+    # last, llmc-prepare.sh's LLMC_FALLBACK_HEADERS, one folder per library so that an -I for one
+    # never shadows the machine's own headers of the other
+    inc_dirs+=("$root/$dir/include-fallback/cublas" "$root/$dir/include-fallback/cudnn")
 
     flags=(-O3 --use_fast_math -std=c++17 -DENABLE_BF16 -gencode arch=compute_90,code=sm_90
            -include "$root/$here/llmc-cuda13-compat.h")
@@ -156,7 +159,7 @@ build() {  # variant: "" (llm.c's default make: no cuDNN) or cudnn (USE_CUDNN=1)
         fi
     fi
 
-    local objdir="$root/$dir/build${variant:+-$variant}" t0=$SECONDS pids=() o ok=1
+    local objdir="$root/$dir/build${variant:+-$variant}" t0=$SECONDS pids=() o src ok=1
     rm -rf "$objdir"; mkdir -p "$objdir"
     echo "llmc build: $("$NVCC" --version | tail -1)"
     echo "llmc build: $NVCC -c ${flags[*]} {train_gpt2.cu${variant:+,llmc/cudnn_att.cpp}}, then link: ${link[*]}"
@@ -192,9 +195,9 @@ run() {
     if [[ ! -f "$dir/data/synthetic_train.bin" ]]; then
         python3 "$here/llmc_data.py" "$dir/data" > /dev/null || die "could not write the token files"
     fi
-    local logs="${OUT:-$dir/logs}" log
-    mkdir -p "$logs"
-    log="$logs/$name-B$B-T$T.log"
+    # each run's full output, then appended to one log (a device run brings back at most 8 files)
+    local log="$dir/logs/$name-B$B-T$T.log" all="${LLMC_LOG:-${OUT:-$dir/logs}/llmc.log}"
+    mkdir -p "$dir/logs" "$(dirname "$all")"
     local libdirs=(); [[ -f "$exe.libdirs" ]] && mapfile -t libdirs < "$exe.libdirs"
     for d in "${libdirs[@]}" /usr/local/nvidia/lib64 /usr/local/nvidia/lib /usr/lib/x86_64-linux-gnu /usr/local/cuda/compat; do
         [[ -d "$d" ]] && export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}$d"
@@ -205,6 +208,7 @@ run() {
         -b "$B" -t "$T" -x "$steps" -v 1000000 -m 1 -s 0 -h 0 -n 0 -r 0 -l 0.0006 -c 0.1 ${LLMC_ARGS:-}) \
         > "$log" 2>&1
     local rc=$?
+    { echo "===== $name B=$B T=$T steps=$steps rc=$rc ${LLMC_ARGS:+LLMC_ARGS=$LLMC_ARGS}"; cat "$log"; } >> "$all"
     python3 - "$log" "$B" "$T" "$steps" "$warmup" "$rc" "${LLMC_PEAK_TFLOPS:-}" "$name" <<'PY'
 import re, statistics, sys
 log, B, T, steps, warmup, rc, peak_env, name = sys.argv[1], *map(int, sys.argv[2:7]), sys.argv[7], sys.argv[8]

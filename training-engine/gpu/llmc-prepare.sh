@@ -18,10 +18,11 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 mirror="${1:-${LLMC_MIRROR:-/work/.mirror/karpathy+llm.c/repo}}"
-if ! git --git-dir="$mirror" rev-parse --verify -q HEAD^{commit} > /dev/null; then
-    echo "llmc-prepare: no llm.c git repository at $mirror (fetch github:karpathy/llm.c first)" >&2
-    exit 2
-fi
+die() { echo "llmc-prepare: $*" >&2; exit 2; }
+git --git-dir="$mirror" rev-parse --verify -q 'HEAD^{commit}' > /dev/null \
+    || die "no llm.c git repository at $mirror (fetch github:karpathy/llm.c first)"
+fallback="${LLMC_FALLBACK_HEADERS:-}"
+[[ -z "$fallback" || -d "$fallback" ]] || die "LLMC_FALLBACK_HEADERS $fallback is not a folder"
 commit="$(git --git-dir="$mirror" rev-parse HEAD)"
 dest=.device/llmc
 rm -rf "$dest"
@@ -43,13 +44,21 @@ else
 fi
 
 # Last resort for the build, used only when the device has no cuBLAS (or cuDNN) headers of its
-# own: those of another CUDA toolkit (LLMC_FALLBACK_HEADERS=dir holding cublas*.h, cudnn*.h).
-# llm.c's cuBLASLt calls and enums are the same in CUDA 12 and 13, and cuDNN 9's API is stable
-# within the major version; llmc-bench.sh says in its log when it falls back to them.
-if [[ -n "${LLMC_FALLBACK_HEADERS:-}" ]]; then
-    mkdir -p "$dest/include-fallback"
-    cp "$LLMC_FALLBACK_HEADERS"/cublas*.h "$dest/include-fallback/"
-    cp "$LLMC_FALLBACK_HEADERS"/cudnn*.h "$dest/include-fallback/" 2> /dev/null || true
+# own: those of another CUDA toolkit. LLMC_FALLBACK_HEADERS is a folder holding cublas*.h and
+# cudnn*.h, or a bare git mirror of a toolkit with them under include/. llm.c's cuBLASLt calls and
+# enums are the same in CUDA 12 and 13, and cuDNN 9's API is stable within the major version;
+# llmc-bench.sh says in its log when it falls back to them.
+if [[ -n "$fallback" ]]; then
+    for lib in cublas cudnn; do
+        mkdir -p "$dest/include-fallback/$lib"
+        if git --git-dir="$fallback" rev-parse --verify -q HEAD > /dev/null 2>&1; then
+            git --git-dir="$fallback" ls-tree --name-only HEAD include/ | grep -E "^include/$lib[A-Za-z0-9_]*\.h$" \
+                | while read -r f; do git --git-dir="$fallback" show "HEAD:$f" > "$dest/include-fallback/$lib/${f#include/}"; done
+        else
+            cp "$fallback"/$lib*.h "$dest/include-fallback/$lib/" 2> /dev/null || true
+        fi
+    done
+    ls "$dest/include-fallback/cublas/cublasLt.h" > /dev/null || die "no cublasLt.h in $fallback"
 fi
 
 py=python3
