@@ -17,8 +17,12 @@
 set -uo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
-out="${OUT:-$root/out}"
-mkdir -p "$out"
+# The device call returns at most 8 files: logs go to a work folder, packed into $OUT/logs.tar.gz
+# after every stage (so a run stopped at its limit still returns what it had).
+dest="${OUT:-$root/out}"
+out="$(mktemp -d /tmp/train-check.XXXX)"
+mkdir -p "$dest"
+pack() { tar -czf "$dest/logs.tar.gz.tmp" -C "$out" --exclude=cublas-probe . && mv "$dest/logs.tar.gz.tmp" "$dest/logs.tar.gz"; }
 mode="${1:-full}"
 start=$(date +%s)
 if [[ ! -x .device/jre/bin/java && -f .device-pack/device.tar.xz ]]; then
@@ -31,7 +35,7 @@ for d in /usr/local/nvidia/lib64 /usr/local/nvidia/lib /usr/lib/x86_64-linux-gnu
     [[ -d "$d" ]] && export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}$d"
 done
 distillab() { "$java" -Xmx64g -cp "$cp" io.distillab.cli.Distillab "$@"; }
-stamp() { echo "[$(( $(date +%s) - start )) s] $*"; }
+stamp() { pack 2>/dev/null; echo "[$(( $(date +%s) - start )) s] $*"; }
 
 {
     date -u
@@ -44,9 +48,11 @@ stamp() { echo "[$(( $(date +%s) - start )) s] $*"; }
 cat "$out/env.log"
 
 if [[ -d .device/llmc && "$mode" != quick ]]; then
-    stamp "llm.c: building train_gpt2cu in the background"
-    (bash training-engine/gpu/llmc-bench.sh build > "$out/llmc-build.log" 2>&1; echo "exit $?" >> "$out/llmc-build.log") &
-    llmc_pid=$!
+    stamp "llm.c: building train_gpt2cu (plain and cuDNN) in the background"
+    bash training-engine/gpu/llmc-bench.sh build > .device/llmc/build.log 2>&1 &
+    llmc_b1=$!
+    bash training-engine/gpu/llmc-bench.sh build cudnn > .device/llmc/build-cudnn.log 2>&1 &
+    llmc_b2=$!
 fi
 
 stamp "0. which cuBLAS computes (cublas-probe.cu, outside Java)"
@@ -69,11 +75,10 @@ echo "gemm exit $?"; grep -E '^check.*FAIL|rror|xception' "$out/gemm.log" | head
 grep -c '^check.*PASS' "$out/gemm.log" | xargs echo "gemm checks passed:"
 
 stamp "2. training step against the CPU engine"
-distillab bench gpu-train --check --runs --work "$out/runs-work" > "$out/step-check.log" 2>&1
+distillab bench gpu-train --check --runs --work /tmp/runs-work > "$out/step-check.log" 2>&1
 echo "gpu-train --check exit $?"
 grep -E '^check' "$out/step-check.log" | grep -v PASS | head -40
 grep -E '^checks:|rror|xception' "$out/step-check.log" | head -10
-rm -rf "$out/runs-work"
 
 if [[ -f training-engine/src/main/cuda/flash_attention.cu ]]; then
     stamp "3. flash attention"
@@ -90,11 +95,14 @@ distillab bench gpu-train --time --model qwen3 --precision bf16 --batch-size 8 -
     --json "$out/time.jsonl" > "$out/time-qwen3.log" 2>&1
 grep -E '^time|rror|xception' "$out/time-qwen3.log" | head
 
-if [[ -n "${llmc_pid:-}" ]]; then
-    stamp "llm.c: waiting for the build"
-    wait "$llmc_pid"
-    tail -3 "$out/llmc-build.log"
-    bash training-engine/gpu/llmc-bench.sh run 16 1024 30 > "$out/llmc-run.log" 2>&1
-    grep -E '^llmc' "$out/llmc-run.log" || tail -20 "$out/llmc-run.log"
+if [[ -n "${llmc_b1:-}" ]]; then
+    stamp "llm.c: waiting for the builds"
+    wait "$llmc_b1" "$llmc_b2"
+    cat .device/llmc/build*.log >> "$out/llmc.log"
+    export LLMC_LOG="$out/llmc.log"
+    for v in "" cudnn; do for B in 16 32; do
+        bash training-engine/gpu/llmc-bench.sh run $B 1024 30 $v
+    done; done 2>&1 | tee "$out/llmc-summary.txt" | grep -E '^llmc' || tail -20 "$out/llmc-summary.txt"
 fi
 stamp "done"
+pack
