@@ -258,18 +258,21 @@ extern "C" __global__ void rmsnorm_backward(const float* __restrict__ dout, cons
 }
 
 // ============================================================================================
-// RoPE (ropeForward / ropeBackward), in place on [N, heads, HS]; cos/sin [N, HS/2] come from the
-// host (TransformerLm's own tables, so both engines rotate by the same float32 angles).
+// RoPE (ropeForward / ropeBackward), in place on [N, heads, HS]. cos/sin are tables by position,
+// [P, HS/2], built on the host by TransformerLm's own code (so both engines rotate by the same
+// float32 angles) once per model; padding (position -1) uses position 0's row, as the CPU does.
 
 extern "C" __global__ void rope_forward(float* __restrict__ x, const float* __restrict__ cosines,
-                                        const float* __restrict__ sines, int N, int heads, int HS) {
+                                        const float* __restrict__ sines, const int* __restrict__ positions,
+                                        int N, int heads, int HS) {
     int half = HS / 2;
     long long total = (long long)N * heads * half;
     for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total; i += (long long)gridDim.x * blockDim.x) {
         int k = (int)(i % half);
         long long nh = i / half;
         int n = (int)(nh / heads);
-        float c = cosines[(long long)n * half + k], s = sines[(long long)n * half + k];
+        long long row = (long long)max(positions[n], 0) * half + k;
+        float c = cosines[row], s = sines[row];
         float* o = x + nh * HS;
         float a = o[k], b = o[k + half];
         o[k] = a * c - b * s;
@@ -278,14 +281,16 @@ extern "C" __global__ void rope_forward(float* __restrict__ x, const float* __re
 }
 
 extern "C" __global__ void rope_backward(float* __restrict__ dx, const float* __restrict__ cosines,
-                                         const float* __restrict__ sines, int N, int heads, int HS) {
+                                         const float* __restrict__ sines, const int* __restrict__ positions,
+                                         int N, int heads, int HS) {
     int half = HS / 2;
     long long total = (long long)N * heads * half;
     for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total; i += (long long)gridDim.x * blockDim.x) {
         int k = (int)(i % half);
         long long nh = i / half;
         int n = (int)(nh / heads);
-        float c = cosines[(long long)n * half + k], s = sines[(long long)n * half + k];
+        long long row = (long long)max(positions[n], 0) * half + k;
+        float c = cosines[row], s = sines[row];
         float* o = dx + nh * HS;
         float da = o[k], db = o[k + half];
         o[k] = da * c + db * s;

@@ -106,7 +106,9 @@ public final class CudaTransformerLm implements AutoCloseable {
     // ------------------------------------------------------------------ activations
     private int actB = -1, actT = -1;
     private boolean kept;
-    private DeviceBuffer tokensDev, positionsDev, seqStartDev, ropeCos, ropeSin;
+    private DeviceBuffer tokensDev, positionsDev, seqStartDev;
+    private DeviceBuffer ropeCos, ropeSin;       // [ropePositions, HS/2], kept across forwards
+    private int ropePositions;
     private DeviceBuffer bucketIds, bucketStarts, bucketRows; // embedding backward's buckets [N], [N + 1], [N]
     private int[] tokens, positions;
     private DeviceBuffer x0;                     // embedding output [N, C]
@@ -327,11 +329,7 @@ public final class CudaTransformerLm implements AutoCloseable {
         put(positionsDev, positions);
         put(seqStartDev, seqStart);
         if (!gpt2) {
-            float[] cos = new float[N * HS / 2];
-            float[] sin = new float[N * HS / 2];
-            TransformerLm.ropeTable(TransformerLm.inverseFrequencies(cfg, HS), positions, 0, N, cos, sin);
-            put(ropeCos, cos);
-            put(ropeSin, sin);
+            ensureRopeTables(positions);
         }
 
         k.launchElementwise("embedding_forward", (long) N * C, tokensDev, positionsDev, tokenEmbedding.master,
@@ -351,6 +349,35 @@ public final class CudaTransformerLm implements AutoCloseable {
         } else {
             rmsNormForward(normF, rstdF, x, finalNormWeight, N, C);
         }
+    }
+
+    /**
+     * cos/sin by position [P, HS/2] for every position up to the largest seen (TransformerLm's
+     * ropeTable over 0..P-1: the values the CPU computes per row, computed once here).
+     */
+    private void ensureRopeTables(int[] positions) {
+        int max = 0;
+        for (int pos : positions) {
+            max = Math.max(max, pos);
+        }
+        if (ropeCos != null && max < ropePositions) {
+            return;
+        }
+        int P = Math.max(max + 1, 2 * ropePositions);
+        int[] ids = new int[P];
+        Arrays.setAll(ids, i -> i);
+        float[] cos = new float[P * HS / 2];
+        float[] sin = new float[P * HS / 2];
+        TransformerLm.ropeTable(TransformerLm.inverseFrequencies(cfg, HS), ids, 0, P, cos, sin);
+        if (ropeCos != null) {
+            owned.remove(ropeCos);
+            owned.remove(ropeSin);
+            ropeCos.close();
+            ropeSin.close();
+        }
+        ropeCos = own(DeviceBuffer.upload(cos));
+        ropeSin = own(DeviceBuffer.upload(sin));
+        ropePositions = P;
     }
 
     /** The final norm's output, P [B*T, C], of the last forward. */
@@ -385,8 +412,8 @@ public final class CudaTransformerLm implements AutoCloseable {
             k.launch("rmsnorm_forward_f32", Kernels.blocksFor((long) N * NKV, 8), Kernels.BLOCK,
                     a.kRaw, b.kNormWeight.master, s.k, a.kRstd, N * NKV, HS, eps);
         }
-        k.launchElementwise("rope_forward", (long) N * NH * HS / 2, s.q, ropeCos, ropeSin, N, NH, HS);
-        k.launchElementwise("rope_forward", (long) N * NKV * HS / 2, s.k, ropeCos, ropeSin, N, NKV, HS);
+        k.launchElementwise("rope_forward", (long) N * NH * HS / 2, s.q, ropeCos, ropeSin, positionsDev, N, NH, HS);
+        k.launchElementwise("rope_forward", (long) N * NKV * HS / 2, s.k, ropeCos, ropeSin, positionsDev, N, NKV, HS);
         attentionForward(a, s.q, NH * HS, 0, s.k, NKV * HS, 0, s.v, NKV * HS, 0, B, T);
         copy(x, a.x1, (long) N * C);
         linearForward(b.attnOut, a.attnY, a.x1, N, 1f);
@@ -450,8 +477,8 @@ public final class CudaTransformerLm implements AutoCloseable {
         rmsNormBackward(s.dx, b.norm2Weight, s.dNorm, a.x1, a.rstd2, N, C);
         linearBackward(b.attnOut, a.attnY, productOf(s.dx, (long) N * C), s.dY, N, 0f);
         attentionBackward(a, s.dq, NH * HS, 0, s.dk, NKV * HS, 0, s.dv, NKV * HS, 0, B, T);
-        k.launchElementwise("rope_backward", qn / 2, s.dq, ropeCos, ropeSin, N, NH, HS);
-        k.launchElementwise("rope_backward", kvn / 2, s.dk, ropeCos, ropeSin, N, NKV, HS);
+        k.launchElementwise("rope_backward", qn / 2, s.dq, ropeCos, ropeSin, positionsDev, N, NH, HS);
+        k.launchElementwise("rope_backward", kvn / 2, s.dk, ropeCos, ropeSin, positionsDev, N, NKV, HS);
         DeviceBuffer dq = s.dq, dk = s.dk;
         if (cfg.qkNorm()) {
             cuMemsetD32(s.dqRaw.pointer(), 0, qn);
@@ -691,10 +718,6 @@ public final class CudaTransformerLm implements AutoCloseable {
             bucketIds = act(4L * N);
             bucketStarts = act(4L * (N + 1));
             bucketRows = act(4L * N);
-        }
-        if (!gpt2) {
-            ropeCos = act(4L * N * HS / 2);
-            ropeSin = act(4L * N * HS / 2);
         }
         x0 = act(4L * N * C);
         long headsElems = (long) B * NH * T * HS;
