@@ -107,9 +107,10 @@ public final class BenchGpuTrainCommand implements Callable<Integer> {
                 for (String[] family : CudaTrainingCheck.tinyFamilies()) {
                     ModelConfig cfg = ModelConfig.parse(family[1], family[0]);
                     for (Precision p : Precision.values()) {
-                        c.checkStep(family[0], cfg, p, 3, 20, true, 7, seed++);
+                        c.checkStep(family[0], cfg, p, 3, 20, "dense", 7, seed++);
                     }
-                    c.checkStep(family[0], cfg, Precision.FP32, 2, 33, false, 4096, seed++);
+                    c.checkStep(family[0], cfg, Precision.FP32, 2, 33, "none", 4096, seed++);
+                    c.checkStep(family[0], cfg, Precision.BF16, 2, 25, "sparse", 9, seed++);
                     stream.flush();
                 }
                 if (runs) {

@@ -105,11 +105,14 @@ public final class CudaTrainingCheck {
      * position's KL and CE and every tensor's gradient; then one clip + AdamW on the CPU's
      * gradients on both engines, compared bit for bit.
      */
-    public void checkStep(String name, ModelConfig cfg, Precision precision, int B, int T, boolean withTeacher,
+    public void checkStep(String name, ModelConfig cfg, Precision precision, int B, int T, String teacherKind,
                           int chunkRows, long seed) throws CudaUnavailableException {
+        boolean withTeacher = !teacherKind.equals("none");
+        boolean sparseTeacher = teacherKind.equals("sparse");
         int threads = Runtime.getRuntime().availableProcessors();
         TransformerLm student = (TransformerLm) HfCheckpoints.create(cfg, seed, threads);
-        TransformerLm teacher = withTeacher ? (TransformerLm) HfCheckpoints.create(cfg, seed + 1, threads) : null;
+        TransformerLm teacher = teacherKind.equals("dense") ? (TransformerLm) HfCheckpoints.create(cfg, seed + 1, threads)
+                : null;
         int V = cfg.vocabSize();
         int vocab = V - 3; // the loss sees fewer columns than the model has (student/teacher vocab differ)
         TrainingData data = randomData(B, T, vocab, seed);
@@ -126,6 +129,24 @@ public final class CudaTrainingCheck {
         // CPU: full logits, gathered rows, the CPU loss, the backward
         float[] logits = student.forward(part.modelTokens(), part.positions(), B, T, true);
         Teacher t = new Teacher.None();
+        Teacher.Sparse sparse = null;
+        if (sparseTeacher) {
+            // k = 5 distinct indices per position with random log-probabilities, one of them -inf
+            int k = 5;
+            SplittableRandom random = new SplittableRandom(seed + 2);
+            int[] index = new int[at.length * k];
+            float[] logProb = new float[at.length * k];
+            for (int i = 0; i < at.length; i++) {
+                int first = random.nextInt(vocab);
+                for (int j = 0; j < k; j++) {
+                    index[i * k + j] = (first + j * 7) % vocab;
+                    logProb[i * k + j] = j == k - 1 && i % 3 == 0 ? Float.NEGATIVE_INFINITY
+                            : (float) (-1 - 3 * random.nextDouble());
+                }
+            }
+            sparse = new Teacher.Sparse(k, index, logProb);
+            t = sparse;
+        }
         if (teacher != null) {
             float[] tl = teacher.forward(part.modelTokens(), part.positions(), B, T, false);
             t = new Teacher.Dense(Gather.rows(tl, V, at, vocab));
@@ -137,11 +158,12 @@ public final class CudaTrainingCheck {
         student.zeroGrad();
         student.backward(dLogits);
 
-        String label = name + " " + precision.key() + " B=" + B + " T=" + T + (withTeacher ? " teacher" : " sft")
+        String label = name + " " + precision.key() + " B=" + B + " T=" + T + " teacher=" + teacherKind
                 + " chunk=" + chunkRows;
-        try (CudaTraining gpu = new CudaTraining(student, teacher, vocab, precision, chunkRows, 0)) {
+        try (CudaTraining gpu = new CudaTraining(student, teacher, vocab, precision, chunkRows,
+                sparse == null ? 0 : sparse.k())) {
             gpu.zeroGrad();
-            double[][] parts = gpu.part(part, B, T, null, config, counts);
+            double[][] parts = gpu.part(part, B, T, sparse, config, counts);
             if (withTeacher) {
                 report("kl " + label, relative(parts[0], r.rowKl()), partTolerance(precision));
             }

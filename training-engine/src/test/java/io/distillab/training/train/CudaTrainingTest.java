@@ -53,7 +53,7 @@ class CudaTrainingTest {
         for (String[] family : CudaTrainingCheck.tinyFamilies()) {
             ModelConfig cfg = ModelConfig.parse(family[1], family[0]);
             for (Precision p : Precision.values()) {
-                check.checkStep(family[0], cfg, p, 2, 17, true, 5, seed++);
+                check.checkStep(family[0], cfg, p, 2, 17, "dense", 5, seed++);
             }
         }
         assertEquals(0, check.failures(), log.toString(StandardCharsets.UTF_8));
