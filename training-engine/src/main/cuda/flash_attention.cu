@@ -492,6 +492,413 @@ __device__ void backward_dq(const P* __restrict__ q, const P* __restrict__ k, co
     }
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// Tensor-core variant (bfloat16 inputs, HS a multiple of 16, sm_80 and newer): the same tiles,
+// masks, skipping and launch order, with both products of each tile on mma.sync m16n8k16 (bf16
+// operands, float32 accumulation). 128 threads = 4 warps per block; warp w owns rows
+// 16w..16w+15 of the block's 64-row tile (queries for the forward and dq, keys for dk/dv). The
+// probabilities and dS go into the second product straight from the accumulators (the
+// accumulator layout of one n8 pair is the A layout of one k16 step), each split into a bf16 high
+// part and a bf16 remainder so that the product keeps float32-like accuracy (two mma instead of
+// one; rounding P to bf16 alone would cost about 1e-3 relative error in y).
+// Fragment layout (PTX ISA, "Matrix Fragments for mma.m16n8k16 with floating point type"), with
+// g = lane / 4 and c = lane % 4: A regs {(g, 2c), (g+8, 2c), (g, 2c+8), (g+8, 2c+8)} each holding
+// columns +0, +1; B regs {(k 2c, n g), (k 2c+8, n g)} each holding rows k +0, +1; C/D
+// {(g, 2c), (g, 2c+1), (g+8, 2c), (g+8, 2c+1)}. Shared tiles are bf16 with row stride HS + 8
+// (32-bit fragment loads fall in distinct banks).
+
+#if defined(FLASH_EMULATION) || __CUDA_ARCH__ >= 800
+
+constexpr int TC_THREADS = 128;
+
+__device__ __forceinline__ void mma_bf16(float d[4], const unsigned a[4], const unsigned b[2]) {
+#if defined(FLASH_EMULATION)
+    emulated_mma_m16n8k16_bf16(d, a, b);  // test hook: src/test/cuda/cuda_emulation.h
+#else
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, "
+                 "{%8, %9}, {%0, %1, %2, %3};"
+                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+#endif
+}
+
+__device__ __forceinline__ bf16 round_bf16(float x) {  // round to nearest even (x is finite here)
+    unsigned int u = __float_as_uint(x);
+    return (bf16)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+}
+__device__ __forceinline__ unsigned pack_pair(bf16 low, bf16 high) { return (unsigned)low | ((unsigned)high << 16); }
+__device__ __forceinline__ unsigned pair_at(const bf16* p) { return *reinterpret_cast<const unsigned*>(p); }
+
+// x0, x1 (adjacent columns) as a bf16 pair hi and the pair of what hi missed, lo: hi + lo = x to ~2^-16.
+__device__ __forceinline__ void split_pair(float x0, float x1, unsigned& hi, unsigned& lo) {
+    const bf16 h0 = round_bf16(x0), h1 = round_bf16(x1);
+    hi = pack_pair(h0, h1);
+    lo = pack_pair(round_bf16(x0 - to_float(h0)), round_bf16(x1 - to_float(h1)));
+}
+
+// Copies rows [row0, row0 + 64) of one head's bf16 [T, HS] matrix into a shared tile of row
+// stride HS + 8; rows at or past T are zero.
+__device__ __forceinline__ void load_tile_bf16(bf16* dst, const bf16* __restrict__ src, int row0, int T, int HS) {
+    const int vecs = HS / 8;
+    for (int idx = threadIdx.x; idx < TILE * vecs; idx += TC_THREADS) {
+        int r = idx / vecs, c = idx - r * vecs;
+        uint4 u = make_uint4(0u, 0u, 0u, 0u);
+        if (row0 + r < T) u = *reinterpret_cast<const uint4*>(src + (size_t)(row0 + r) * HS + c * 8);
+        *reinterpret_cast<uint4*>(dst + r * (HS + 8) + c * 8) = u;
+    }
+}
+
+// A fragment of the 16 x 16 block at (row0, col0) of a row-major shared tile.
+__device__ __forceinline__ void load_a(const bf16* M, int stride, int row0, int col0, unsigned a[4]) {
+    const int lane = threadIdx.x % 32, g = lane >> 2, c = lane & 3;
+    a[0] = pair_at(M + (row0 + g) * stride + col0 + 2 * c);
+    a[1] = pair_at(M + (row0 + g + 8) * stride + col0 + 2 * c);
+    a[2] = pair_at(M + (row0 + g) * stride + col0 + 8 + 2 * c);
+    a[3] = pair_at(M + (row0 + g + 8) * stride + col0 + 8 + 2 * c);
+}
+
+// B fragment with B[k][n] = M[n0 + n][k0 + k]: the product with the tile's rows as B's columns.
+__device__ __forceinline__ void load_b_rows(const bf16* M, int stride, int n0, int k0, unsigned b[2]) {
+    const int lane = threadIdx.x % 32, g = lane >> 2, c = lane & 3;
+    b[0] = pair_at(M + (n0 + g) * stride + k0 + 2 * c);
+    b[1] = pair_at(M + (n0 + g) * stride + k0 + 8 + 2 * c);
+}
+
+// B fragment with B[k][n] = M[k0 + k][n0 + n]: the tile itself as B.
+__device__ __forceinline__ void load_b_cols(const bf16* M, int stride, int k0, int n0, unsigned b[2]) {
+    const int lane = threadIdx.x % 32, g = lane >> 2, c = lane & 3;
+    b[0] = pack_pair(M[(k0 + 2 * c) * stride + n0 + g], M[(k0 + 2 * c + 1) * stride + n0 + g]);
+    b[1] = pack_pair(M[(k0 + 2 * c + 8) * stride + n0 + g], M[(k0 + 2 * c + 9) * stride + n0 + g]);
+}
+
+// acc[8][4] (a warp's 16 x 64 accumulator: n8 blocks of columns) times the 64-row tile M:
+// out[16 x HS] += acc . M[64 x HS], acc split into bf16 high and low parts.
+template <int NDMAX>
+__device__ __forceinline__ void accumulate_product(const float acc[8][4], const bf16* M, int stride, int HS,
+                                                   float out[NDMAX][4]) {
+#pragma unroll
+    for (int kk = 0; kk < 4; kk++) {
+        unsigned hi[4], lo[4];
+        split_pair(acc[2 * kk][0], acc[2 * kk][1], hi[0], lo[0]);          // row g,   columns 16kk + 2c
+        split_pair(acc[2 * kk][2], acc[2 * kk][3], hi[1], lo[1]);          // row g+8, columns 16kk + 2c
+        split_pair(acc[2 * kk + 1][0], acc[2 * kk + 1][1], hi[2], lo[2]);  // row g,   columns 16kk + 8 + 2c
+        split_pair(acc[2 * kk + 1][2], acc[2 * kk + 1][3], hi[3], lo[3]);  // row g+8, columns 16kk + 8 + 2c
+#pragma unroll
+        for (int nd = 0; nd < NDMAX; nd++) {
+            if (nd < HS / 8) {
+                unsigned b[2];
+                load_b_cols(M, stride, 16 * kk, 8 * nd, b);
+                mma_bf16(out[nd], hi, b);
+                mma_bf16(out[nd], lo, b);
+            }
+        }
+    }
+}
+
+// acc[nb] (n8 block nb of a warp's 16 x 64 result) = A[rows row0.., HS] . Bm[64 rows, HS]^T.
+template <int NDMAX>
+__device__ __forceinline__ void tile_product_tc(const bf16* A, const bf16* Bm, int stride, int row0, int HS,
+                                                float acc[8][4]) {
+#pragma unroll
+    for (int nb = 0; nb < 8; nb++)
+#pragma unroll
+        for (int e = 0; e < 4; e++) acc[nb][e] = 0.f;
+#pragma unroll
+    for (int ks = 0; ks < NDMAX / 2; ks++) {
+        if (ks < HS / 16) {
+            unsigned a[4];
+            load_a(A, stride, row0, 16 * ks, a);
+#pragma unroll
+            for (int nb = 0; nb < 8; nb++) {
+                unsigned b[2];
+                load_b_rows(Bm, stride, 8 * nb, 16 * ks, b);
+                mma_bf16(acc[nb], a, b);
+            }
+        }
+    }
+}
+
+template <int NDMAX>
+__device__ void forward_tc(const bf16* __restrict__ q, const bf16* __restrict__ k, const bf16* __restrict__ v,
+                           const int* __restrict__ seq_start, float* __restrict__ y, float* __restrict__ lse, int B,
+                           int NH, int T, int HS, float scale) {
+    __shared__ int range[2];
+    const int stride = HS + 8;
+    bf16* Qs = reinterpret_cast<bf16*>(dynamic_shared);
+    bf16* Ks = Qs + TILE * stride;
+    bf16* Vs = Ks + TILE * stride;
+
+    const int tiles = (T + TILE - 1) / TILE;
+    const int BH = B * NH;
+    const int bh = blockIdx.x % BH;
+    const int qt = tiles - 1 - (int)(blockIdx.x / BH);
+    const int b = bh / NH;
+    const int q0 = qt * TILE;
+    const size_t head = (size_t)bh * T * HS;
+    const int* starts = seq_start + (size_t)b * T;
+    const int lane = threadIdx.x % 32, g = lane >> 2, c = lane & 3;
+    const int r0 = 16 * (threadIdx.x / 32);  // this warp's rows: r0 + g (h = 0) and r0 + g + 8 (h = 1)
+
+    int start[2];
+#pragma unroll
+    for (int h = 0; h < 2; h++) start[h] = visible_start(starts, q0 + r0 + g + 8 * h, T);
+    query_tile_range(starts, q0, T, range);
+    const bool any = range[1] >= 0;
+    const int kt_first = any ? range[0] / TILE : 0;
+    const int kt_last = any ? range[1] / TILE : -1;
+
+    load_tile_bf16(Qs, q + head, q0, T, HS);
+    const float scale2 = scale * LOG2E;
+    float m[2] = {-INFINITY, -INFINITY}, l[2] = {0.f, 0.f}, o[NDMAX][4];
+#pragma unroll
+    for (int nd = 0; nd < NDMAX; nd++)
+#pragma unroll
+        for (int e = 0; e < 4; e++) o[nd][e] = 0.f;
+
+    for (int kt = kt_first; kt <= kt_last; kt++) {
+        const int k0 = kt * TILE;
+        load_tile_bf16(Ks, k + head, k0, T, HS);
+        load_tile_bf16(Vs, v + head, k0, T, HS);
+        __syncthreads();  // Qs (first pass), Ks, Vs written
+        float s[8][4];
+        tile_product_tc<NDMAX>(Qs, Ks, stride, r0, HS, s);
+#pragma unroll
+        for (int h = 0; h < 2; h++) {
+            const int t = q0 + r0 + g + 8 * h;
+            float mx = -INFINITY;
+#pragma unroll
+            for (int nb = 0; nb < 8; nb++)
+#pragma unroll
+                for (int e = 0; e < 2; e++) {
+                    const int key = k0 + 8 * nb + 2 * c + e;
+                    const bool visible = start[h] >= 0 && key >= start[h] && key <= t;
+                    float& x = s[nb][2 * h + e];
+                    x = visible ? x * scale2 : -INFINITY;
+                    mx = fmaxf(mx, x);
+                }
+            mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));  // the 4 lanes of a row: c = 0..3
+            mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
+            const float m_new = fmaxf(m[h], mx);
+            const float m_use = m_new == -INFINITY ? 0.f : m_new;
+            const float alpha = exp2f(m[h] - m_use);
+            float rs = 0.f;
+#pragma unroll
+            for (int nb = 0; nb < 8; nb++)
+#pragma unroll
+                for (int e = 0; e < 2; e++) {
+                    float& x = s[nb][2 * h + e];
+                    x = exp2f(x - m_use);
+                    rs += x;
+                }
+            rs += __shfl_xor_sync(0xffffffffu, rs, 1);
+            rs += __shfl_xor_sync(0xffffffffu, rs, 2);
+            l[h] = l[h] * alpha + rs;
+            m[h] = m_new;
+#pragma unroll
+            for (int nd = 0; nd < NDMAX; nd++) {
+                o[nd][2 * h] *= alpha;
+                o[nd][2 * h + 1] *= alpha;
+            }
+        }
+        accumulate_product<NDMAX>(s, Vs, stride, HS, o);  // o += P v
+        __syncthreads();  // Ks, Vs free for the next tile
+    }
+
+#pragma unroll
+    for (int h = 0; h < 2; h++) {
+        const int t = q0 + r0 + g + 8 * h;
+        if (t >= T) continue;
+        const bool seen = start[h] >= 0;
+        const float inv = seen ? 1.f / l[h] : 0.f;
+#pragma unroll
+        for (int nd = 0; nd < NDMAX; nd++) {
+            if (nd < HS / 8) {
+                *reinterpret_cast<float2*>(y + head + (size_t)t * HS + 8 * nd + 2 * c) =
+                    make_float2(o[nd][2 * h] * inv, o[nd][2 * h + 1] * inv);
+            }
+        }
+        if (c == 0) lse[(size_t)bh * T + t] = seen ? (m[h] + log2f(l[h])) * LN2 : 0.f;
+    }
+}
+
+template <int NDMAX>
+__device__ void backward_dkdv_tc(const bf16* __restrict__ q, const bf16* __restrict__ k, const bf16* __restrict__ v,
+                                 const bf16* __restrict__ dy, const float* __restrict__ lse,
+                                 const float* __restrict__ delta, const int* __restrict__ seq_start,
+                                 float* __restrict__ dk, float* __restrict__ dv, int B, int NH, int T, int HS,
+                                 float scale) {
+    __shared__ int range[2];
+    __shared__ int row_start[TILE];
+    __shared__ float row_lse2[TILE];
+    __shared__ float row_delta[TILE];
+    const int stride = HS + 8;
+    bf16* Ks = reinterpret_cast<bf16*>(dynamic_shared);
+    bf16* Vs = Ks + TILE * stride;
+    bf16* Qs = Vs + TILE * stride;
+    bf16* dYs = Qs + TILE * stride;
+
+    const int tiles = (T + TILE - 1) / TILE;
+    const int BH = B * NH;
+    const int bh = blockIdx.x % BH;
+    const int kt = (int)(blockIdx.x / BH);
+    const int b = bh / NH;
+    const int k0 = kt * TILE;
+    const int k_last = min(k0 + TILE, T) - 1;
+    const size_t head = (size_t)bh * T * HS;
+    const int* starts = seq_start + (size_t)b * T;
+    const int lane = threadIdx.x % 32, g = lane >> 2, c = lane & 3;
+    const int r0 = 16 * (threadIdx.x / 32);  // this warp's keys: k0 + r0 + g (h = 0), + 8 (h = 1)
+    const float scale2 = scale * LOG2E;
+
+    load_tile_bf16(Ks, k + head, k0, T, HS);
+    load_tile_bf16(Vs, v + head, k0, T, HS);
+    float dk_acc[NDMAX][4], dv_acc[NDMAX][4];
+#pragma unroll
+    for (int nd = 0; nd < NDMAX; nd++)
+#pragma unroll
+        for (int e = 0; e < 4; e++) dk_acc[nd][e] = dv_acc[nd][e] = 0.f;
+
+    for (int qt = kt; qt < tiles; qt++) {
+        const int q0 = qt * TILE;
+        __syncthreads();  // the previous tile's readers of Qs, dYs, row_* and range are done
+        if (threadIdx.x < TILE) {
+            const int t = q0 + threadIdx.x;
+            row_start[threadIdx.x] = visible_start(starts, t, T);
+            row_lse2[threadIdx.x] = t < T ? lse[(size_t)bh * T + t] * LOG2E : 0.f;
+            row_delta[threadIdx.x] = t < T ? delta[(size_t)bh * T + t] : 0.f;
+        }
+        query_tile_range(starts, q0, T, range);
+        if (range[1] < k0 || range[0] > k_last) continue;  // uniform
+
+        load_tile_bf16(Qs, q + head, q0, T, HS);
+        load_tile_bf16(dYs, dy + head, q0, T, HS);
+        __syncthreads();
+        float st[8][4], dpt[8][4];  // S^T and dP^T: rows this warp's keys, columns queries 8nb + 2c + e
+        tile_product_tc<NDMAX>(Ks, Qs, stride, r0, HS, st);
+        tile_product_tc<NDMAX>(Vs, dYs, stride, r0, HS, dpt);
+#pragma unroll
+        for (int h = 0; h < 2; h++) {
+            const int key = k0 + r0 + g + 8 * h;
+#pragma unroll
+            for (int nb = 0; nb < 8; nb++)
+#pragma unroll
+                for (int e = 0; e < 2; e++) {
+                    const int col = 8 * nb + 2 * c + e;
+                    const int t = q0 + col;
+                    const int sq = row_start[col];
+                    const bool visible = sq >= 0 && key >= sq && key <= t;
+                    const float p = visible ? exp2f(fmaf(st[nb][2 * h + e], scale2, -row_lse2[col])) : 0.f;
+                    dpt[nb][2 * h + e] = visible ? p * (dpt[nb][2 * h + e] - row_delta[col]) : 0.f;
+                    st[nb][2 * h + e] = p;
+                }
+        }
+        accumulate_product<NDMAX>(st, dYs, stride, HS, dv_acc);   // dv += P^T dy
+        accumulate_product<NDMAX>(dpt, Qs, stride, HS, dk_acc);   // dk += dS^T q (scaled below)
+    }
+
+#pragma unroll
+    for (int h = 0; h < 2; h++) {
+        const int key = k0 + r0 + g + 8 * h;
+        if (key >= T) continue;
+#pragma unroll
+        for (int nd = 0; nd < NDMAX; nd++) {
+            if (nd < HS / 8) {
+                const size_t at = head + (size_t)key * HS + 8 * nd + 2 * c;
+                *reinterpret_cast<float2*>(dk + at) = make_float2(dk_acc[nd][2 * h] * scale, dk_acc[nd][2 * h + 1] * scale);
+                *reinterpret_cast<float2*>(dv + at) = make_float2(dv_acc[nd][2 * h], dv_acc[nd][2 * h + 1]);
+            }
+        }
+    }
+}
+
+template <int NDMAX>
+__device__ void backward_dq_tc(const bf16* __restrict__ q, const bf16* __restrict__ k, const bf16* __restrict__ v,
+                               const bf16* __restrict__ dy, const float* __restrict__ lse,
+                               const float* __restrict__ delta, const int* __restrict__ seq_start,
+                               float* __restrict__ dq, int B, int NH, int T, int HS, float scale) {
+    __shared__ int range[2];
+    const int stride = HS + 8;
+    bf16* Qs = reinterpret_cast<bf16*>(dynamic_shared);
+    bf16* dYs = Qs + TILE * stride;
+    bf16* Ks = dYs + TILE * stride;
+    bf16* Vs = Ks + TILE * stride;
+
+    const int tiles = (T + TILE - 1) / TILE;
+    const int BH = B * NH;
+    const int bh = blockIdx.x % BH;
+    const int qt = tiles - 1 - (int)(blockIdx.x / BH);
+    const int b = bh / NH;
+    const int q0 = qt * TILE;
+    const size_t head = (size_t)bh * T * HS;
+    const int* starts = seq_start + (size_t)b * T;
+    const int lane = threadIdx.x % 32, g = lane >> 2, c = lane & 3;
+    const int r0 = 16 * (threadIdx.x / 32);
+    const float scale2 = scale * LOG2E;
+
+    int start[2];
+    float lse2[2], row_delta[2];
+#pragma unroll
+    for (int h = 0; h < 2; h++) {
+        const int t = q0 + r0 + g + 8 * h;
+        start[h] = visible_start(starts, t, T);
+        lse2[h] = t < T ? lse[(size_t)bh * T + t] * LOG2E : 0.f;
+        row_delta[h] = t < T ? delta[(size_t)bh * T + t] : 0.f;
+    }
+    query_tile_range(starts, q0, T, range);
+    const bool any = range[1] >= 0;
+    const int kt_first = any ? range[0] / TILE : 0;
+    const int kt_last = any ? range[1] / TILE : -1;
+
+    load_tile_bf16(Qs, q + head, q0, T, HS);
+    load_tile_bf16(dYs, dy + head, q0, T, HS);
+    float dq_acc[NDMAX][4];
+#pragma unroll
+    for (int nd = 0; nd < NDMAX; nd++)
+#pragma unroll
+        for (int e = 0; e < 4; e++) dq_acc[nd][e] = 0.f;
+
+    for (int kt = kt_first; kt <= kt_last; kt++) {
+        const int k0 = kt * TILE;
+        load_tile_bf16(Ks, k + head, k0, T, HS);
+        load_tile_bf16(Vs, v + head, k0, T, HS);
+        __syncthreads();
+        float s[8][4], dp[8][4];
+        tile_product_tc<NDMAX>(Qs, Ks, stride, r0, HS, s);
+        tile_product_tc<NDMAX>(dYs, Vs, stride, r0, HS, dp);
+#pragma unroll
+        for (int h = 0; h < 2; h++) {
+            const int t = q0 + r0 + g + 8 * h;
+#pragma unroll
+            for (int nb = 0; nb < 8; nb++)
+#pragma unroll
+                for (int e = 0; e < 2; e++) {
+                    const int key = k0 + 8 * nb + 2 * c + e;
+                    const bool visible = start[h] >= 0 && key >= start[h] && key <= t;
+                    const float p = visible ? exp2f(fmaf(s[nb][2 * h + e], scale2, -lse2[h])) : 0.f;
+                    s[nb][2 * h + e] = visible ? p * (dp[nb][2 * h + e] - row_delta[h]) : 0.f;  // dS
+                }
+        }
+        accumulate_product<NDMAX>(s, Ks, stride, HS, dq_acc);  // dq += dS k (scaled below)
+        __syncthreads();
+    }
+
+#pragma unroll
+    for (int h = 0; h < 2; h++) {
+        const int t = q0 + r0 + g + 8 * h;
+        if (t >= T) continue;
+#pragma unroll
+        for (int nd = 0; nd < NDMAX; nd++) {
+            if (nd < HS / 8) {
+                *reinterpret_cast<float2*>(dq + head + (size_t)t * HS + 8 * nd + 2 * c) =
+                    make_float2(dq_acc[nd][2 * h] * scale, dq_acc[nd][2 * h + 1] * scale);
+            }
+        }
+    }
+}
+
+#endif  // tensor cores
+
 }  // namespace
 
 // One entry per product type; HS <= 64 uses one column group of 4 per thread-column, HS <= 128 two.
@@ -521,3 +928,28 @@ __device__ void backward_dq(const P* __restrict__ q, const P* __restrict__ k, co
 
 FLASH_ENTRIES(f32, float)
 FLASH_ENTRIES(bf16, bf16)
+
+#if defined(FLASH_EMULATION) || __CUDA_ARCH__ >= 800
+// Tensor-core entries (bfloat16, HS % 16 == 0, HS <= 128): 128 threads per block, the same grid
+// and order as the entries above; the backward uses flash_attention_backward_delta_bf16 first.
+// Dynamic shared memory, bf16 tiles of row stride HS + 8: forward 3 * 64 * (HS + 8) * 2 bytes
+// (HS 64: 27,648; HS 128: 52,224), dkdv and dq 4 * 64 * (HS + 8) * 2 (36,864; 69,632).
+extern "C" __global__ void __launch_bounds__(TC_THREADS) flash_attention_forward_bf16_tc(
+    const bf16* q, const bf16* k, const bf16* v, const int* seq_start, float* y, float* lse, int B, int NH, int T,
+    int HS, float scale) {
+    if (HS <= 64) forward_tc<8>(q, k, v, seq_start, y, lse, B, NH, T, HS, scale);
+    else forward_tc<16>(q, k, v, seq_start, y, lse, B, NH, T, HS, scale);
+}
+extern "C" __global__ void __launch_bounds__(TC_THREADS) flash_attention_backward_dkdv_bf16_tc(
+    const bf16* q, const bf16* k, const bf16* v, const bf16* dy, const float* lse, const float* delta,
+    const int* seq_start, float* dk, float* dv, int B, int NH, int T, int HS, float scale) {
+    if (HS <= 64) backward_dkdv_tc<8>(q, k, v, dy, lse, delta, seq_start, dk, dv, B, NH, T, HS, scale);
+    else backward_dkdv_tc<16>(q, k, v, dy, lse, delta, seq_start, dk, dv, B, NH, T, HS, scale);
+}
+extern "C" __global__ void __launch_bounds__(TC_THREADS) flash_attention_backward_dq_bf16_tc(
+    const bf16* q, const bf16* k, const bf16* v, const bf16* dy, const float* lse, const float* delta,
+    const int* seq_start, float* dq, int B, int NH, int T, int HS, float scale) {
+    if (HS <= 64) backward_dq_tc<8>(q, k, v, dy, lse, delta, seq_start, dq, B, NH, T, HS, scale);
+    else backward_dq_tc<16>(q, k, v, dy, lse, delta, seq_start, dq, B, NH, T, HS, scale);
+}
+#endif

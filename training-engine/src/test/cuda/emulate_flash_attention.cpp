@@ -76,7 +76,7 @@ static double rel_error(const std::vector<float>& got, const std::vector<double>
 }
 
 template <typename P>
-static int run_case(int B, int NH, int T, int HS, unsigned seed, const char* name) {
+static int run_case(int B, int NH, int T, int HS, unsigned seed, const char* name, bool tensor_cores = false) {
     std::mt19937_64 rng(seed);
     std::normal_distribution<double> normal;
     size_t n = (size_t)B * NH * T * HS, rows = (size_t)B * NH * T;
@@ -120,21 +120,28 @@ static int run_case(int B, int NH, int T, int HS, unsigned seed, const char* nam
     size_t shared_floats = 4 * 64 * (HS + 4) + 2 * 64 * 68;
     if (shared_floats * 4 > sizeof(dynamic_shared)) { std::printf("dynamic_shared too small\n"); return 1; }
     float sc = (float)scale;
-    emulate(grid, 256, [&] {
-        if constexpr (sizeof(P) == 2) flash_attention_forward_bf16(q.data(), k.data(), v.data(), starts.data(), y.data(), lse.data(), B, NH, T, HS, sc);
-        else flash_attention_forward_f32(q.data(), k.data(), v.data(), starts.data(), y.data(), lse.data(), B, NH, T, HS, sc);
+    const int threads = tensor_cores ? 128 : 256;
+    emulate(grid, threads, [&] {
+        if constexpr (sizeof(P) == 2) {
+            if (tensor_cores) flash_attention_forward_bf16_tc(q.data(), k.data(), v.data(), starts.data(), y.data(), lse.data(), B, NH, T, HS, sc);
+            else flash_attention_forward_bf16(q.data(), k.data(), v.data(), starts.data(), y.data(), lse.data(), B, NH, T, HS, sc);
+        } else flash_attention_forward_f32(q.data(), k.data(), v.data(), starts.data(), y.data(), lse.data(), B, NH, T, HS, sc);
     });
     emulate((int)((rows + 7) / 8), 256, [&] {
         if constexpr (sizeof(P) == 2) flash_attention_backward_delta_bf16(dy.data(), y.data(), delta.data(), (int)rows, HS);
         else flash_attention_backward_delta_f32(dy.data(), y.data(), delta.data(), (int)rows, HS);
     });
-    emulate(grid, 256, [&] {
-        if constexpr (sizeof(P) == 2) flash_attention_backward_dkdv_bf16(q.data(), k.data(), v.data(), dy.data(), lse.data(), delta.data(), starts.data(), dk.data(), dv.data(), B, NH, T, HS, sc);
-        else flash_attention_backward_dkdv_f32(q.data(), k.data(), v.data(), dy.data(), lse.data(), delta.data(), starts.data(), dk.data(), dv.data(), B, NH, T, HS, sc);
+    emulate(grid, threads, [&] {
+        if constexpr (sizeof(P) == 2) {
+            if (tensor_cores) flash_attention_backward_dkdv_bf16_tc(q.data(), k.data(), v.data(), dy.data(), lse.data(), delta.data(), starts.data(), dk.data(), dv.data(), B, NH, T, HS, sc);
+            else flash_attention_backward_dkdv_bf16(q.data(), k.data(), v.data(), dy.data(), lse.data(), delta.data(), starts.data(), dk.data(), dv.data(), B, NH, T, HS, sc);
+        } else flash_attention_backward_dkdv_f32(q.data(), k.data(), v.data(), dy.data(), lse.data(), delta.data(), starts.data(), dk.data(), dv.data(), B, NH, T, HS, sc);
     });
-    emulate(grid, 256, [&] {
-        if constexpr (sizeof(P) == 2) flash_attention_backward_dq_bf16(q.data(), k.data(), v.data(), dy.data(), lse.data(), delta.data(), starts.data(), dq.data(), B, NH, T, HS, sc);
-        else flash_attention_backward_dq_f32(q.data(), k.data(), v.data(), dy.data(), lse.data(), delta.data(), starts.data(), dq.data(), B, NH, T, HS, sc);
+    emulate(grid, threads, [&] {
+        if constexpr (sizeof(P) == 2) {
+            if (tensor_cores) flash_attention_backward_dq_bf16_tc(q.data(), k.data(), v.data(), dy.data(), lse.data(), delta.data(), starts.data(), dq.data(), B, NH, T, HS, sc);
+            else flash_attention_backward_dq_bf16(q.data(), k.data(), v.data(), dy.data(), lse.data(), delta.data(), starts.data(), dq.data(), B, NH, T, HS, sc);
+        } else flash_attention_backward_dq_f32(q.data(), k.data(), v.data(), dy.data(), lse.data(), delta.data(), starts.data(), dq.data(), B, NH, T, HS, sc);
     });
     double e[5] = {rel_error(y, yr), rel_error(lse, lser), rel_error(dq, dqr), rel_error(dk, dkr), rel_error(dv, dvr)};
     // The emulated kernels compute in float32 from the same inputs as the reference.
@@ -155,6 +162,7 @@ int main() {
     for (auto& s : shapes) {
         failures += run_case<float>(s[0], s[1], s[2], s[3], seed++, "f32");
         failures += run_case<unsigned short>(s[0], s[1], s[2], s[3], seed++, "bf16");
+        if (s[3] % 16 == 0) failures += run_case<unsigned short>(s[0], s[1], s[2], s[3], seed++, "bf16 tensor cores", true);
     }
     std::printf("emulated flash: %d failures\n", failures);
     return failures == 0 ? 0 : 1;
