@@ -1,5 +1,6 @@
 package io.distillab.training.cuda;
 
+import static jcuda.driver.JCudaDriver.cuFuncSetAttribute;
 import static jcuda.driver.JCudaDriver.cuLaunchKernel;
 
 import java.util.HashMap;
@@ -7,6 +8,7 @@ import java.util.Map;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUfunction;
+import jcuda.driver.CUfunction_attribute;
 
 /**
  * The entry points of one loaded kernel module, launched by name with plain Java arguments:
@@ -22,7 +24,12 @@ public final class Kernels implements AutoCloseable {
 
     private final CudaDevice gpu;
     private final CudaModule module;
+    /** Dynamic shared memory a block may use without opting in. */
+    private static final int DEFAULT_DYNAMIC_SHARED = 48 * 1024;
+
     private final Map<String, CUfunction> functions = new HashMap<>();
+    /** The dynamic shared memory each function has been opted into (absent: the 48 KB default). */
+    private final Map<String, Integer> sharedOptIn = new HashMap<>();
 
     private Kernels(CudaDevice gpu, CudaModule module) {
         this.gpu = gpu;
@@ -40,13 +47,27 @@ public final class Kernels implements AutoCloseable {
 
     /** Launches {@code name} on a grid of {@code grid} blocks of {@code block} threads. */
     public void launch(String name, int grid, int block, Object... args) {
+        launchWithSharedMemory(name, grid, block, 0, args);
+    }
+
+    /**
+     * Launches {@code name} with {@code sharedBytes} of dynamic shared memory, opting the function
+     * into more than 48 KB first where needed (the device's limit is {@link CudaDevice#maxSharedPerBlock()}).
+     * A separate name, not an overload of {@link #launch}: an int first argument would otherwise be
+     * taken for the size.
+     */
+    public void launchWithSharedMemory(String name, int grid, int block, int sharedBytes, Object... args) {
         CUfunction f = functions.computeIfAbsent(name, n -> module.function(n).orElseThrow(() ->
                 new IllegalArgumentException("kernel " + n + " is not in " + module.ptx().target().suffix() + " PTX")));
+        if (sharedBytes > sharedOptIn.getOrDefault(name, DEFAULT_DYNAMIC_SHARED)) {
+            cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, sharedBytes);
+            sharedOptIn.put(name, sharedBytes);
+        }
         Pointer[] params = new Pointer[args.length];
         for (int i = 0; i < args.length; i++) {
             params[i] = parameter(args[i], name, i);
         }
-        cuLaunchKernel(f, Math.max(1, grid), 1, 1, block, 1, 1, 0, null, Pointer.to(params), null);
+        cuLaunchKernel(f, Math.max(1, grid), 1, 1, block, 1, 1, sharedBytes, null, Pointer.to(params), null);
     }
 
     /** Launches a grid-stride kernel over {@code elements} elements. */
