@@ -87,13 +87,17 @@ if [[ -f training-engine/src/main/cuda/flash_attention.cu ]]; then
 fi
 
 stamp "4. timing"
-if [[ "$mode" == quick ]]; then tp=bf16; else tp=bf16,tf32; fi
-distillab bench gpu-train --time --model gpt2 --precision "$tp" --batch-size 16 --seq-len 1024 --steps 8 \
+distillab bench gpu-train --time --model gpt2 --precision bf16 --batch-size 16,32 --seq-len 1024 --steps 8 \
     --json "$out/time.jsonl" > "$out/time-gpt2.log" 2>&1
-grep -E '^time|rror|xception' "$out/time-gpt2.log" | head
+grep -E '^time|rror|xception' "$out/time-gpt2.log" | cut -c1-260 | head
+if [[ "$mode" != quick ]]; then
+    distillab bench gpu-train --time --model gpt2 --precision tf32 --batch-size 16 --seq-len 1024 --steps 6 \
+        --json "$out/time.jsonl" > "$out/time-gpt2-tf32.log" 2>&1
+    grep -E '^time|rror|xception' "$out/time-gpt2-tf32.log" | cut -c1-260 | head
+fi
 distillab bench gpu-train --time --model qwen3 --precision bf16 --batch-size 8 --seq-len 1024 --steps 6 \
     --json "$out/time.jsonl" > "$out/time-qwen3.log" 2>&1
-grep -E '^time|rror|xception' "$out/time-qwen3.log" | head
+grep -E '^time|rror|xception' "$out/time-qwen3.log" | cut -c1-260 | head
 
 if [[ -n "${llmc_b1:-}" ]]; then
     stamp "llm.c: waiting for the builds"

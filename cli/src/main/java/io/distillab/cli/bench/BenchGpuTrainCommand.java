@@ -2,6 +2,8 @@ package io.distillab.cli.bench;
 
 import io.distillab.cli.ExitCodes;
 import io.distillab.training.cuda.CudaUnavailableException;
+import io.distillab.training.model.CudaTransformerLm;
+import io.distillab.training.model.FlashAttentionCheck;
 import io.distillab.training.model.ModelConfig;
 import io.distillab.training.model.Precision;
 import io.distillab.training.train.CudaTrainingCheck;
@@ -48,6 +50,13 @@ public final class BenchGpuTrainCommand implements Callable<Integer> {
             description = "Timed precisions: fp32, tf32, bf16 (default: ${DEFAULT-VALUE}).")
     List<String> precisions;
 
+    @Option(names = "--attention", split = ",", defaultValue = "flash,materialized",
+            description = "Attention kernels checked and timed: flash, materialized (default: ${DEFAULT-VALUE}).")
+    List<String> attentions;
+
+    @Option(names = "--flash-check", description = "Check and time flash_attention.cu's kernels alone (FlashAttentionCheck).")
+    boolean flashCheck;
+
     @Option(names = "--batch-size", split = ",", defaultValue = "16", description = "Timed B values (default: ${DEFAULT-VALUE}).")
     List<Integer> batches;
 
@@ -70,9 +79,21 @@ public final class BenchGpuTrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
-        if (!check && !time) {
-            spec.commandLine().getErr().println("distillab: error: give --check, --time or both");
+        if (!check && !time && !flashCheck) {
+            spec.commandLine().getErr().println("distillab: error: give --check, --time, --flash-check or several");
             return ExitCodes.BAD_INPUT;
+        }
+        List<CudaTransformerLm.Attention> modes = new ArrayList<>();
+        for (String a : attentions) {
+            switch (a.trim().toLowerCase(Locale.ROOT)) {
+                case "flash" -> modes.add(CudaTransformerLm.Attention.FLASH);
+                case "materialized" -> modes.add(CudaTransformerLm.Attention.MATERIALIZED);
+                default -> {
+                    spec.commandLine().getErr().println("distillab: error: --attention: unknown attention '" + a
+                            + "' (flash, materialized)");
+                    return ExitCodes.BAD_INPUT;
+                }
+            }
         }
         List<Precision> timed = new ArrayList<>();
         try {
@@ -101,16 +122,23 @@ public final class BenchGpuTrainCommand implements Callable<Integer> {
             }
         }, true);
         CudaTrainingCheck c = new CudaTrainingCheck(stream);
+        int flashFailures = 0;
         try {
+            if (flashCheck) {
+                flashFailures = FlashAttentionCheck.run(stream);
+                out.printf(Locale.ROOT, "flash check failures: %d%n", flashFailures);
+            }
             if (check) {
                 long seed = 11;
                 for (String[] family : CudaTrainingCheck.tinyFamilies()) {
                     ModelConfig cfg = ModelConfig.parse(family[1], family[0]);
-                    for (Precision p : Precision.values()) {
-                        c.checkStep(family[0], cfg, p, 3, 20, "dense", 7, seed++);
+                    for (CudaTransformerLm.Attention a : modes) {
+                        for (Precision p : Precision.values()) {
+                            c.checkStep(family[0], cfg, p, a, 3, 20, "dense", 7, seed++);
+                        }
+                        c.checkStep(family[0], cfg, Precision.FP32, a, 2, 33, "none", 4096, seed++);
+                        c.checkStep(family[0], cfg, Precision.BF16, a, 2, 25, "sparse", 9, seed++);
                     }
-                    c.checkStep(family[0], cfg, Precision.FP32, 2, 33, "none", 4096, seed++);
-                    c.checkStep(family[0], cfg, Precision.BF16, 2, 25, "sparse", 9, seed++);
                     stream.flush();
                 }
                 if (runs) {
@@ -127,14 +155,16 @@ public final class BenchGpuTrainCommand implements Callable<Integer> {
                     ModelConfig cfg = ModelConfig.parse(m.equals("gpt2") ? BenchTrainCommand.GPT2_124M
                             : BenchTrainCommand.QWEN3_06B, m);
                     for (Precision p : timed) {
+                        for (CudaTransformerLm.Attention a : modes) {
                         for (int b : batches) {
                             double peak = peakTflops * 1e12 * (p == Precision.BF16 ? 1 : 0.5);
-                            CudaTrainingCheck.Timing t = c.time(m, cfg, p, b, seqLen, steps, peak, 42);
+                            CudaTrainingCheck.Timing t = c.time(m, cfg, p, a, b, seqLen, steps, peak, 42);
                             String line = String.format(Locale.ROOT,
-                                    "{\"impl\":\"distillab\",\"model\":\"%s\",\"precision\":\"%s\",\"B\":%d,\"T\":%d,"
+                                    "{\"impl\":\"distillab\",\"model\":\"%s\",\"precision\":\"%s\",\"attention\":\"%s\","
+                                            + "\"B\":%d,\"T\":%d,"
                                             + "\"ms_per_step\":%.2f,\"tokens_per_s\":%.0f,\"mfu\":%.4f,\"parameters\":%d,"
                                     + "\"phases_ms\":{\"forward\":%.2f,\"loss\":%.2f,\"backward\":%.2f,\"optimizer\":%.2f}}",
-                                    t.model(), t.precision(), t.B(), t.T(), t.msPerStep(), t.tokensPerSecond(), t.mfu(),
+                                    t.model(), t.precision(), t.attention(), t.B(), t.T(), t.msPerStep(), t.tokensPerSecond(), t.mfu(),
                                     t.parameters(), t.phaseMillis()[0], t.phaseMillis()[1], t.phaseMillis()[2],
                                     t.phaseMillis()[3]);
                             out.println("time " + line);
@@ -143,6 +173,7 @@ public final class BenchGpuTrainCommand implements Callable<Integer> {
                                 Files.writeString(json, line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
                             }
                         }
+                        }
                     }
                 }
             }
@@ -150,6 +181,6 @@ public final class BenchGpuTrainCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("distillab: error: --device cuda: " + e.getMessage());
             return ExitCodes.BAD_INPUT;
         }
-        return c.failures() == 0 ? ExitCodes.OK : ExitCodes.INTERNAL;
+        return c.failures() == 0 && flashFailures == 0 ? ExitCodes.OK : ExitCodes.INTERNAL;
     }
 }

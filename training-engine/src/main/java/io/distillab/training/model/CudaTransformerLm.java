@@ -37,6 +37,14 @@ import jcuda.driver.CUdeviceptr;
  * TransformerLm does.
  */
 public final class CudaTransformerLm implements AutoCloseable {
+    /**
+     * How attention runs: FLASH, the fused kernels of flash_attention.cu (no [B, NH, T, T] tensor;
+     * the probabilities are recomputed in the backward from each row's log-sum-exp), or
+     * MATERIALIZED: scores and probabilities as strided-batched products and a masked softmax
+     * kernel, the probabilities kept per layer for the backward.
+     */
+    public enum Attention { FLASH, MATERIALIZED }
+
     private final ModelConfig cfg;
     private final boolean gpt2;
     private final int V, C, L, NH, NKV, HS, FF;
@@ -44,6 +52,8 @@ public final class CudaTransformerLm implements AutoCloseable {
     private final Precision precision;
     private final Cublas blas;
     private final Kernels k;
+    private final Kernels flash;      // flash_attention.cu, when attention is FLASH
+    private final Attention attention;
     private final String p;           // kernel suffix of the product type
     private final Cublas.DType P;     // the product type for cuBLAS
     private final Cublas.Compute compute;
@@ -123,7 +133,8 @@ public final class CudaTransformerLm implements AutoCloseable {
         DeviceBuffer qkv;                  // GPT-2 f32 [N, 3C]
         DeviceBuffer qRaw, kRaw, qRstd, kRstd; // Qwen3 f32, before the q/k norm
         DeviceBuffer qh, kh, vh;           // P [B, NH, T, HS] (k, v repeated over each group)
-        DeviceBuffer att;                  // P [B, NH, T, T] probabilities
+        DeviceBuffer att;                  // MATERIALIZED: P [B, NH, T, T] probabilities
+        DeviceBuffer yh, lse;              // FLASH: f32 [B, NH, T, HS] output per head, [B, NH, T] log-sum-exp
         DeviceBuffer attnY;                // P [N, NH*HS]
         DeviceBuffer x1;                   // f32 [N, C] residual after attention
         DeviceBuffer norm2, mean2, rstd2;
@@ -149,9 +160,11 @@ public final class CudaTransformerLm implements AutoCloseable {
         DeviceBuffer dAct;                 // f32 [N, FF]
         DeviceBuffer dH1, dH2;             // P [N, FF]
         DeviceBuffer partial;              // f32 column-reduce partial sums
+        DeviceBuffer delta;                // FLASH backward: f32 [B, NH, T] rowsum(dy * y)
     }
 
-    public CudaTransformerLm(TransformerLm host, Precision precision, Cublas blas, Kernels kernels) {
+    public CudaTransformerLm(TransformerLm host, Precision precision, Cublas blas, Kernels kernels, Kernels flash,
+                             Attention attention) {
         this.cfg = host.config();
         this.gpt2 = cfg.family() == ModelConfig.Family.GPT2;
         this.V = cfg.vocabSize();
@@ -165,6 +178,11 @@ public final class CudaTransformerLm implements AutoCloseable {
         this.precision = precision;
         this.blas = blas;
         this.k = kernels;
+        this.flash = flash;
+        this.attention = attention;
+        if (attention == Attention.FLASH && flash == null) {
+            throw new IllegalArgumentException("flash attention needs the flash_attention module");
+        }
         this.p = precision.suffix();
         this.P = precision.bf16() ? Cublas.DType.BF16 : Cublas.DType.F32;
         this.compute = precision == Precision.TF32 ? Cublas.Compute.TF32 : Cublas.Compute.FP32;
@@ -627,6 +645,11 @@ public final class CudaTransformerLm implements AutoCloseable {
         k.launchElementwise("heads_split" + p, heads, q, qStride, qOff, a.qh, B, T, NH, HS, 1);
         k.launchElementwise("heads_split" + p, heads, kk, kStride, kOff, a.kh, B, T, NH, HS, group);
         k.launchElementwise("heads_split" + p, heads, v, vStride, vOff, a.vh, B, T, NH, HS, group);
+        if (attention == Attention.FLASH) {
+            FlashAttention.forward(flash, precision, a.qh, a.kh, a.vh, seqStartDev, a.yh, a.lse, B, NH, T, HS);
+            k.launchElementwise("heads_merge" + p, heads, a.yh, a.attnY, B, T, NH, HS);
+            return;
+        }
         long tt = (long) T * T, th = (long) T * HS;
         int batch = B * NH;
         batched(false, true, T, T, HS, a.qh, HS, th, a.kh, HS, th, s.scores, T, tt, batch);
@@ -646,9 +669,22 @@ public final class CudaTransformerLm implements AutoCloseable {
                                    int kOff, DeviceBuffer dv, int vStride, int vOff, int B, int T) {
         int group = NH / NKV;
         long heads = (long) B * NH * T * HS;
+        k.launchElementwise("heads_split" + p, heads, s.dY, NH * HS, 0, s.dyh, B, T, NH, HS, 1);
+        if (attention == Attention.FLASH) {
+            FlashAttention.backward(flash, precision, a.qh, a.kh, a.vh, a.yh, s.dyh, a.lse, seqStartDev, s.yh, s.dkh,
+                    s.dvh, s.delta, B, NH, T, HS);
+        } else {
+            materializedAttentionBackward(a, B, T);
+        }
+        k.launchElementwise("heads_merge_grad", (long) B * T * NH * HS, s.yh, dq, qStride, qOff, B, T, NH, HS, 1);
+        k.launchElementwise("heads_merge_grad", (long) B * T * NKV * HS, s.dkh, dk, kStride, kOff, B, T, NH, HS, group);
+        k.launchElementwise("heads_merge_grad", (long) B * T * NKV * HS, s.dvh, dv, vStride, vOff, B, T, NH, HS, group);
+    }
+
+    /** dq (into s.yh), dk, dv per head from dy per head, through the kept probabilities. */
+    private void materializedAttentionBackward(LayerActs a, int B, int T) {
         long tt = (long) T * T, th = (long) T * HS;
         int batch = B * NH;
-        k.launchElementwise("heads_split" + p, heads, s.dY, NH * HS, 0, s.dyh, B, T, NH, HS, 1);
         // dP = dy·vᵀ (into the scores buffer), dv = Pᵀ·dy
         batched(false, true, T, T, HS, s.dyh, HS, th, a.vh, HS, th, s.scores, T, tt, batch);
         batched(true, false, T, HS, T, a.att, T, tt, s.dyh, HS, th, s.dvh, HS, th, batch);
@@ -658,9 +694,6 @@ public final class CudaTransformerLm implements AutoCloseable {
         // dq = dS·k, dk = dSᵀ·q
         batched(false, false, T, HS, T, s.dScores, T, tt, a.kh, HS, th, s.yh, HS, th, batch);
         batched(true, false, T, HS, T, s.dScores, T, tt, a.qh, HS, th, s.dkh, HS, th, batch);
-        k.launchElementwise("heads_merge_grad", (long) B * T * NH * HS, s.yh, dq, qStride, qOff, B, T, NH, HS, 1);
-        k.launchElementwise("heads_merge_grad", (long) B * T * NKV * HS, s.dkh, dk, kStride, kOff, B, T, NH, HS, group);
-        k.launchElementwise("heads_merge_grad", (long) B * T * NKV * HS, s.dvh, dv, vStride, vOff, B, T, NH, HS, group);
     }
 
     // ---------------------------------------------------------------- helpers
@@ -739,7 +772,12 @@ public final class CudaTransformerLm implements AutoCloseable {
             a.qh = act(pb * headsElems);
             a.kh = act(pb * headsElems);
             a.vh = act(pb * headsElems);
-            a.att = act(pb * attElems);
+            if (attention == Attention.FLASH) {
+                a.yh = act(4L * headsElems);
+                a.lse = act(4L * B * NH * T);
+            } else {
+                a.att = act(pb * attElems);
+            }
             a.attnY = act(pb * N * NH * HS);
             a.x1 = act(4L * N * C);
             a.norm2 = act(pb * N * C);
@@ -760,10 +798,16 @@ public final class CudaTransformerLm implements AutoCloseable {
             s.k = act(4L * N * NKV * HS);
             s.v = act(4L * N * NKV * HS);
         }
-        s.scores = act(4L * attElems);
         s.yh = act(4L * headsElems);
+        if (attention == Attention.MATERIALIZED) {
+            s.scores = act(4L * attElems);
+        }
         if (keep) {
-            s.dScores = precision.bf16() ? act(2L * attElems) : s.scores;
+            if (attention == Attention.MATERIALIZED) {
+                s.dScores = precision.bf16() ? act(2L * attElems) : s.scores;
+            } else {
+                s.delta = act(4L * B * NH * T);
+            }
             s.dkh = act(4L * headsElems);
             s.dvh = act(4L * headsElems);
             s.dyh = act(pb * headsElems);

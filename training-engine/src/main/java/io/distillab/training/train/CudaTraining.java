@@ -16,6 +16,7 @@ import io.distillab.training.loss.LossConfig;
 import io.distillab.training.loss.SpanCounts;
 import io.distillab.training.loss.Teacher;
 import io.distillab.training.model.CudaTransformerLm;
+import io.distillab.training.model.FlashAttention;
 import io.distillab.training.model.Precision;
 import io.distillab.training.model.TransformerLm;
 import java.util.ArrayList;
@@ -43,6 +44,8 @@ final class CudaTraining implements AutoCloseable {
     private final Cublas blas;
     private final Kernels layers;
     private final Kernels loss;
+    private final Kernels flash;
+    private final CudaTransformerLm.Attention attention;
     private final Precision precision;
     private final CudaTransformerLm student;
     private final CudaTransformerLm teacher;   // null: no teacher or the sparse top-k teacher
@@ -60,26 +63,48 @@ final class CudaTraining implements AutoCloseable {
     private int dNormFRows = -1;
     private double[] phases;                   // when timed: forward, loss, backward milliseconds
 
+    /** The attention kernels to use unless told otherwise: -Ddistillab.attention=flash|materialized. */
+    static CudaTransformerLm.Attention defaultAttention() {
+        String v = System.getProperty("distillab.attention", "flash");
+        return v.equalsIgnoreCase("materialized") ? CudaTransformerLm.Attention.MATERIALIZED
+                : CudaTransformerLm.Attention.FLASH;
+    }
+
+    /** FLASH where flash_attention.cu has kernels for the head size (a multiple of 8, at most 128). */
+    static CudaTransformerLm.Attention attentionFor(CudaTransformerLm.Attention wanted, int headSize) {
+        return wanted == CudaTransformerLm.Attention.FLASH && headSize % 8 == 0 && headSize <= 128
+                ? CudaTransformerLm.Attention.FLASH : CudaTransformerLm.Attention.MATERIALIZED;
+    }
+
     CudaTraining(TransformerLm studentHost, TransformerLm teacherHost, int vocab, Precision precision, int chunkRows,
                  int maxTopK) throws CudaUnavailableException {
+        this(studentHost, teacherHost, vocab, precision, chunkRows, maxTopK, defaultAttention());
+    }
+
+    CudaTraining(TransformerLm studentHost, TransformerLm teacherHost, int vocab, Precision precision, int chunkRows,
+                 int maxTopK, CudaTransformerLm.Attention attention) throws CudaUnavailableException {
         this.gpu = CudaDevice.open(0);
         this.precision = precision;
         this.vocab = vocab;
         this.chunkRows = chunkRows;
         this.maxTopK = maxTopK;
         Cublas b = null;
-        Kernels lk = null, tk = null;
+        Kernels lk = null, tk = null, fk = null;
         CudaTransformerLm s = null, t = null;
         try {
             b = Cublas.open(gpu);
             tk = Kernels.load(gpu, "transformer");
             lk = Kernels.load(gpu, "span_masked_loss");
-            s = new CudaTransformerLm(studentHost, precision, b, tk);
-            t = teacherHost == null ? null : new CudaTransformerLm(teacherHost, precision, b, tk);
+            fk = Kernels.load(gpu, FlashAttention.MODULE);
+            s = new CudaTransformerLm(studentHost, precision, b, tk, fk,
+                    attentionFor(attention, studentHost.config().headDim()));
+            t = teacherHost == null ? null : new CudaTransformerLm(teacherHost, precision, b, tk, fk,
+                    attentionFor(attention, teacherHost.config().headDim()));
         } catch (CudaUnavailableException | RuntimeException e) {
             if (s != null) s.close();
             if (t != null) t.close();
             if (lk != null) lk.close();
+            if (fk != null) fk.close();
             if (tk != null) tk.close();
             if (b != null) b.close();
             gpu.close();
@@ -88,6 +113,8 @@ final class CudaTraining implements AutoCloseable {
         this.blas = b;
         this.layers = tk;
         this.loss = lk;
+        this.flash = fk;
+        this.attention = attentionFor(attention, studentHost.config().headDim());
         this.student = s;
         this.teacher = t;
         long chunks = 0;
@@ -142,7 +169,7 @@ final class CudaTraining implements AutoCloseable {
     }
 
     String describe() {
-        return gpu.describe();
+        return gpu.describe() + ", " + attention.name().toLowerCase(java.util.Locale.ROOT) + " attention";
     }
 
     CudaTransformerLm student() {
@@ -365,6 +392,7 @@ final class CudaTraining implements AutoCloseable {
             teacher.close();
         }
         loss.close();
+        flash.close();
         layers.close();
         blas.close();
         gpu.close();

@@ -11,6 +11,7 @@ import io.distillab.training.loss.Preset;
 import io.distillab.training.loss.SpanCounts;
 import io.distillab.training.loss.SpanType;
 import io.distillab.training.loss.Teacher;
+import io.distillab.training.model.CudaTransformerLm;
 import io.distillab.training.model.HfCheckpoints;
 import io.distillab.training.model.ModelConfig;
 import io.distillab.training.model.Parameter;
@@ -105,8 +106,8 @@ public final class CudaTrainingCheck {
      * position's KL and CE and every tensor's gradient; then one clip + AdamW on the CPU's
      * gradients on both engines, compared bit for bit.
      */
-    public void checkStep(String name, ModelConfig cfg, Precision precision, int B, int T, String teacherKind,
-                          int chunkRows, long seed) throws CudaUnavailableException {
+    public void checkStep(String name, ModelConfig cfg, Precision precision, CudaTransformerLm.Attention attention, int B,
+                          int T, String teacherKind, int chunkRows, long seed) throws CudaUnavailableException {
         boolean withTeacher = !teacherKind.equals("none");
         boolean sparseTeacher = teacherKind.equals("sparse");
         int threads = Runtime.getRuntime().availableProcessors();
@@ -158,10 +159,10 @@ public final class CudaTrainingCheck {
         student.zeroGrad();
         student.backward(dLogits);
 
-        String label = name + " " + precision.key() + " B=" + B + " T=" + T + " teacher=" + teacherKind
-                + " chunk=" + chunkRows;
+        String label = name + " " + precision.key() + " " + attention.name().toLowerCase(Locale.ROOT) + " B=" + B
+                + " T=" + T + " teacher=" + teacherKind + " chunk=" + chunkRows;
         try (CudaTraining gpu = new CudaTraining(student, teacher, vocab, precision, chunkRows,
-                sparse == null ? 0 : sparse.k())) {
+                sparse == null ? 0 : sparse.k(), attention)) {
             gpu.zeroGrad();
             double[][] parts = gpu.part(part, B, T, sparse, config, counts);
             if (withTeacher) {
@@ -322,7 +323,7 @@ public final class CudaTrainingCheck {
     // ------------------------------------------------------------------ timing
 
     /** One timed configuration's figures. */
-    public record Timing(String model, String precision, int B, int T, double msPerStep, double tokensPerSecond,
+    public record Timing(String model, String precision, String attention, int B, int T, double msPerStep, double tokensPerSecond,
                          double mfu, long parameters, double[] phaseMillis) {
     }
 
@@ -332,8 +333,8 @@ public final class CudaTrainingCheck {
      * synchronised before each clock read. MFU counts 6 x parameters + 12 x L x C x T FLOPs per
      * token (PaLM's count, as llm.c reports it) against {@code peakFlops}.
      */
-    public Timing time(String name, ModelConfig cfg, Precision precision, int B, int T, int steps, double peakFlops,
-                       long seed) throws CudaUnavailableException {
+    public Timing time(String name, ModelConfig cfg, Precision precision, CudaTransformerLm.Attention attention, int B,
+                       int T, int steps, double peakFlops, long seed) throws CudaUnavailableException {
         int threads = Runtime.getRuntime().availableProcessors();
         TransformerLm student = (TransformerLm) HfCheckpoints.create(cfg, seed, threads);
         int V = cfg.vocabSize();
@@ -357,7 +358,8 @@ public final class CudaTrainingCheck {
         LossConfig config = LossConfig.of(Preset.SFT);
         double[] ms = new double[steps];
         double[] phases;
-        try (CudaTraining gpu = new CudaTraining(student, null, V, precision, CudaTraining.DEFAULT_CHUNK_ROWS, 0)) {
+        try (CudaTraining gpu = new CudaTraining(student, null, V, precision, CudaTraining.DEFAULT_CHUNK_ROWS, 0,
+                attention)) {
             for (int s = -2; s < steps; s++) {
                 cuCtxSynchronize();
                 long t0 = System.nanoTime();
@@ -388,7 +390,7 @@ public final class CudaTrainingCheck {
         long params = TransformerLm.parameterCount(cfg);
         double flopsPerToken = 6.0 * params + 12.0 * cfg.numLayers() * cfg.hiddenSize() * T;
         double tokensPerSecond = B * T / (median / 1e3);
-        return new Timing(name, precision.key(), B, T, median, tokensPerSecond, flopsPerToken * tokensPerSecond / peakFlops,
+        return new Timing(name, precision.key(), attention.name().toLowerCase(Locale.ROOT), B, T, median, tokensPerSecond, flopsPerToken * tokensPerSecond / peakFlops,
                 params, phases);
     }
 

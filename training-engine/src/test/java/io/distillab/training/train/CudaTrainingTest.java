@@ -12,6 +12,7 @@ import io.distillab.training.loss.CudaSpanMaskedLoss;
 import io.distillab.training.loss.LossConfig;
 import io.distillab.training.loss.Preset;
 import io.distillab.training.loss.SpanCounts;
+import io.distillab.training.model.CudaTransformerLm;
 import io.distillab.training.model.ModelConfig;
 import io.distillab.training.model.Precision;
 import java.io.ByteArrayOutputStream;
@@ -53,7 +54,9 @@ class CudaTrainingTest {
         for (String[] family : CudaTrainingCheck.tinyFamilies()) {
             ModelConfig cfg = ModelConfig.parse(family[1], family[0]);
             for (Precision p : Precision.values()) {
-                check.checkStep(family[0], cfg, p, 2, 17, "dense", 5, seed++);
+                for (CudaTransformerLm.Attention a : CudaTransformerLm.Attention.values()) {
+                    check.checkStep(family[0], cfg, p, a, 2, 17, "dense", 5, seed++);
+                }
             }
         }
         assertEquals(0, check.failures(), log.toString(StandardCharsets.UTF_8));
