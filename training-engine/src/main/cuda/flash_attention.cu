@@ -7,7 +7,8 @@
 // and gradients are float32. seq_start is int [B * T]: key t' is visible to query t iff
 // 0 <= seq_start[b*T+t] <= t' <= t (causal within packed sequences). A row with no visible key
 // (seq_start < 0 marks padding; seq_start > t is treated the same) gets y = 0, lse = 0 and zero
-// gradients. scale (1/sqrt(HS)) multiplies q.k.
+// gradients. scale (1/sqrt(HS)) multiplies q.k. Every pointer must be 16-byte aligned
+// (cuMemAlloc's are; a slice that starts at a row of HS % 8 == 0 elements keeps it).
 //
 // Algorithm (Dao et al., FlashAttention-2): the forward walks the key tiles of one 64-query tile
 // with an online softmax (running max m and sum l per row) and writes y and the natural-log
@@ -32,17 +33,21 @@
 // Backward launch order: delta, then dkdv and dq (independent of each other). Shared memory above
 // 48 KB needs the opt-in attribute (FlashAttention.java sets it); Hopper allows 227 KB per block.
 //
-// What was chosen, and the expected speed: CUDA cores in float32 (every operand converted to
-// float32 in shared memory), each thread holding a 4 x 4 block of the 64 x 64 score tile and a
-// 4 x 4 (HS <= 64) or 4 x 8 (HS <= 128) block of the output, float4 shared-memory reads laid out
-// conflict-free (row stride HS + 4). Fully masked tiles (causal, and query tiles whose rows start
-// their sequence after the key tile) are skipped, so the work is about half of T*T. This is
-// simple enough to be right first time, but it runs on the float32 FMA units (about 60 TFLOP/s
-// peak on an H200, perhaps a quarter of that reached here), not the bf16 tensor cores (about
-// 990 TFLOP/s dense), so it is expected to be SLOWER than the materialised cuBLAS bf16 path
-// for T = 1024 (a few ms per layer for B=16, NH=12 forward, against about 1 ms), while using
-// O(T) instead of O(T^2) memory. The next step is mma.sync m16n8k16 bf16 for the two products
-// of each tile (guarded by __CUDA_ARCH__ >= 800) keeping this file's tiling and masking.
+// What was chosen, and the expected speed. Two kernel families share the tiling, masks, tile
+// skipping and launch order:
+// - CUDA cores (every precision, HS a multiple of 8 up to 128): operands converted to float32 in
+//   shared memory, each thread holding a 4 x 4 block of the 64 x 64 score tile and a 4 x 4
+//   (HS <= 64) or 4 x 8 (HS <= 128) block of the output, float4 shared-memory reads laid out
+//   conflict-free (row stride HS + 4). Simple enough to be right first time; it runs on the
+//   float32 FMA units (about 60 TFLOP/s peak on an H200; perhaps 10-20 reached), so for bf16 at
+//   T = 1024 it is expected to be SLOWER than the materialised cuBLAS path (a few ms against
+//   about 1 ms for the B=16, NH=12 forward), while using O(T) instead of O(T^2) memory.
+// - Tensor cores (bf16, HS 64 or 128, sm_80+; entries with the suffix _tc, below): mma.sync
+//   m16n8k16 for both products of each tile, 4 warps of 16 rows each, P and dS split into two
+//   bf16 parts (accuracy of float32 products). Expected well above the CUDA-core kernels (tens
+//   to a few hundred TFLOP/s), and faster than the materialised path at T = 1024.
+// Neither has been run on a GPU by its author (no device here): FlashAttentionCheck is the
+// device check, src/test/cuda/emulate_flash_attention.sh runs both on the CPU.
 
 #include <climits>
 
@@ -516,7 +521,7 @@ __device__ __forceinline__ void mma_bf16(float d[4], const unsigned a[4], const 
 #if defined(FLASH_EMULATION)
     emulated_mma_m16n8k16_bf16(d, a, b);  // test hook: src/test/cuda/cuda_emulation.h
 #else
-    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, "
+    asm("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, "
                  "{%8, %9}, {%0, %1, %2, %3};"
                  : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
                  : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
