@@ -42,9 +42,9 @@
 //   float32 FMA units (about 60 TFLOP/s peak on an H200; perhaps 10-20 reached), so for bf16 at
 //   T = 1024 it is expected to be SLOWER than the materialised cuBLAS path (a few ms against
 //   about 1 ms for the B=16, NH=12 forward), while using O(T) instead of O(T^2) memory.
-// - Tensor cores (bf16, HS 64 or 128, sm_80+; entries with the suffix _tc, below): mma.sync
-//   m16n8k16 for both products of each tile, 4 warps of 16 rows each, P and dS split into two
-//   bf16 parts (accuracy of float32 products). Expected well above the CUDA-core kernels (tens
+// - Tensor cores (bf16, HS 64 or 128, sm_80+, so only in the sm_90 PTX; entries with the
+//   suffix _tc, below): mma.sync m16n8k16 for both products of each tile, 4 warps of 16 rows
+//   each, P and dS split into two bf16 parts (accuracy of float32 products). Expected well above the CUDA-core kernels (tens
 //   to a few hundred TFLOP/s), and faster than the materialised path at T = 1024.
 // Neither has been run on a GPU by its author (no device here): FlashAttentionCheck is the
 // device check, src/test/cuda/emulate_flash_attention.sh runs both on the CPU.

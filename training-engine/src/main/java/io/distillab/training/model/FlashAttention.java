@@ -23,7 +23,7 @@ public final class FlashAttention {
     static final int TENSOR_CORE_THREADS = 128;
     static final int MAX_HEAD_SIZE = 128;
     /**
-     * Whether bf16 attention at HS 64 or 128 on sm_80 and newer uses the tensor-core kernels
+     * Whether bf16 attention at HS 64 or 128 on sm_90 and newer uses the tensor-core kernels
      * (mma.sync); false falls back to the CUDA-core kernels everywhere.
      */
     static final boolean USE_TENSOR_CORES = true;
@@ -38,7 +38,7 @@ public final class FlashAttention {
     enum Variant {
         /** float32 FMA on CUDA cores: every precision and head size (a multiple of 8 up to 128). */
         CUDA_CORES,
-        /** bf16 mma.sync with float32 accumulation: bf16, HS 64 or 128, compute capability 8.0 and newer. */
+        /** bf16 mma.sync with float32 accumulation: bf16, HS 64 or 128, compute capability 9.0 and newer. */
         TENSOR_CORES;
 
         static Variant choose(Kernels k, Precision precision, int HS) {
@@ -101,14 +101,17 @@ public final class FlashAttention {
                 dqShared, q, kk, v, dy, lse, deltaScratch, seqStart, dq, B, NH, T, HS, scale);
     }
 
-    /** Whether the tensor-core kernels exist for this device, precision and head size. */
+    /**
+     * Whether the tensor-core kernels exist for this device, precision and head size. They need
+     * sm_80, but only the sm_90 PTX has them: the portable PTX that sm_80..89 load targets compute_75.
+     */
     static boolean tensorCoresFit(int computeCapability, Precision precision, int HS) {
-        return precision.bf16() && computeCapability >= 80 && (HS == 64 || HS == 128);
+        return precision.bf16() && computeCapability >= 90 && (HS == 64 || HS == 128);
     }
 
     private static void checkVariant(Variant variant, Kernels k, Precision precision, int HS) {
         if (variant == Variant.TENSOR_CORES && !tensorCoresFit(k.gpu().computeCapability(), precision, HS)) {
-            throw new IllegalArgumentException("the tensor-core flash attention needs bf16, HS 64 or 128 and sm_80 or"
+            throw new IllegalArgumentException("the tensor-core flash attention needs bf16, HS 64 or 128 and sm_90 or"
                     + " newer; got " + precision.key() + ", HS " + HS + " on " + k.gpu().describe());
         }
     }

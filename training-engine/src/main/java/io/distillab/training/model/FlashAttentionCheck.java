@@ -25,7 +25,7 @@ import java.util.stream.IntStream;
  * bfloat16-rounded inputs (the CUDA-core kernels compute in float32; the tensor-core kernels
  * multiply exact bf16 inputs with float32 accumulation and split P and dS into two bf16 parts, so
  * about 1e-6 is expected of both, and 1e-3 leaves room without hiding a wrong element). Where the
- * tensor-core kernels fit (bf16, HS 64 or 128, sm_80+) both variants are checked, the tensor-core
+ * tensor-core kernels fit (bf16, HS 64 or 128, sm_90+) both variants are checked, the tensor-core
  * lines labelled "bf16-tc". The backward also has to give the same bits twice.
  *
  * <p>Naming key as in {@link FlashAttention}: B batch rows, NH heads, T positions, HS head size.

@@ -171,9 +171,10 @@ class FlashAttentionReferenceTest {
     }
 
     @Test
-    void tensorCoresOnlyForBf16AtHeadSizes64And128FromSm80() {
+    void tensorCoresOnlyForBf16AtHeadSizes64And128WithTheSm90Ptx() {
         assertTrue(FlashAttention.tensorCoresFit(90, Precision.BF16, 64));
-        assertTrue(FlashAttention.tensorCoresFit(80, Precision.BF16, 128));
+        assertTrue(FlashAttention.tensorCoresFit(100, Precision.BF16, 128));
+        assertFalse(FlashAttention.tensorCoresFit(80, Precision.BF16, 64));  // loads the portable PTX
         assertFalse(FlashAttention.tensorCoresFit(75, Precision.BF16, 64));
         assertFalse(FlashAttention.tensorCoresFit(90, Precision.FP32, 64));
         assertFalse(FlashAttention.tensorCoresFit(90, Precision.TF32, 128));
