@@ -7,7 +7,8 @@
 // and gradients are float32. seq_start is int [B * T]: key t' is visible to query t iff
 // 0 <= seq_start[b*T+t] <= t' <= t (causal within packed sequences). A row with no visible key
 // (seq_start < 0 marks padding; seq_start > t is treated the same) gets y = 0, lse = 0 and zero
-// gradients. scale (1/sqrt(HS)) multiplies q.k.
+// gradients. scale (1/sqrt(HS)) multiplies q.k. Every pointer must be 16-byte aligned
+// (cuMemAlloc's are; a slice that starts at a row of HS % 8 == 0 elements keeps it).
 //
 // Algorithm (Dao et al., FlashAttention-2): the forward walks the key tiles of one 64-query tile
 // with an online softmax (running max m and sum l per row) and writes y and the natural-log
@@ -32,17 +33,21 @@
 // Backward launch order: delta, then dkdv and dq (independent of each other). Shared memory above
 // 48 KB needs the opt-in attribute (FlashAttention.java sets it); Hopper allows 227 KB per block.
 //
-// What was chosen, and the expected speed: CUDA cores in float32 (every operand converted to
-// float32 in shared memory), each thread holding a 4 x 4 block of the 64 x 64 score tile and a
-// 4 x 4 (HS <= 64) or 4 x 8 (HS <= 128) block of the output, float4 shared-memory reads laid out
-// conflict-free (row stride HS + 4). Fully masked tiles (causal, and query tiles whose rows start
-// their sequence after the key tile) are skipped, so the work is about half of T*T. This is
-// simple enough to be right first time, but it runs on the float32 FMA units (about 60 TFLOP/s
-// peak on an H200, perhaps a quarter of that reached here), not the bf16 tensor cores (about
-// 990 TFLOP/s dense), so it is expected to be SLOWER than the materialised cuBLAS bf16 path
-// for T = 1024 (a few ms per layer for B=16, NH=12 forward, against about 1 ms), while using
-// O(T) instead of O(T^2) memory. The next step is mma.sync m16n8k16 bf16 for the two products
-// of each tile (guarded by __CUDA_ARCH__ >= 800) keeping this file's tiling and masking.
+// What was chosen, and the expected speed. Two kernel families share the tiling, masks, tile
+// skipping and launch order:
+// - CUDA cores (every precision, HS a multiple of 8 up to 128): operands converted to float32 in
+//   shared memory, each thread holding a 4 x 4 block of the 64 x 64 score tile and a 4 x 4
+//   (HS <= 64) or 4 x 8 (HS <= 128) block of the output, float4 shared-memory reads laid out
+//   conflict-free (row stride HS + 4). Simple enough to be right first time; it runs on the
+//   float32 FMA units (about 60 TFLOP/s peak on an H200; perhaps 10-20 reached), so for bf16 at
+//   T = 1024 it is expected to be SLOWER than the materialised cuBLAS path (a few ms against
+//   about 1 ms for the B=16, NH=12 forward), while using O(T) instead of O(T^2) memory.
+// - Tensor cores (bf16, HS 64 or 128, sm_80+, so only in the sm_90 PTX; entries with the
+//   suffix _tc, below): mma.sync m16n8k16 for both products of each tile, 4 warps of 16 rows
+//   each, P and dS split into two bf16 parts (accuracy of float32 products). Expected well above the CUDA-core kernels (tens
+//   to a few hundred TFLOP/s), and faster than the materialised path at T = 1024.
+// Neither has been run on a GPU by its author (no device here): FlashAttentionCheck is the
+// device check, src/test/cuda/emulate_flash_attention.sh runs both on the CPU.
 
 #include <climits>
 
@@ -494,7 +499,7 @@ __device__ void backward_dq(const P* __restrict__ q, const P* __restrict__ k, co
 
 
 // ---------------------------------------------------------------------------------------------
-// Tensor-core variant (bfloat16 inputs, HS a multiple of 16, sm_80 and newer): the same tiles,
+// Tensor-core variant (bfloat16 inputs, HS 64 or 128, sm_80 and newer): the same tiles,
 // masks, skipping and launch order, with both products of each tile on mma.sync m16n8k16 (bf16
 // operands, float32 accumulation). 128 threads = 4 warps per block; warp w owns rows
 // 16w..16w+15 of the block's 64-row tile (queries for the forward and dq, keys for dk/dv). The
@@ -516,10 +521,10 @@ __device__ __forceinline__ void mma_bf16(float d[4], const unsigned a[4], const 
 #if defined(FLASH_EMULATION)
     emulated_mma_m16n8k16_bf16(d, a, b);  // test hook: src/test/cuda/cuda_emulation.h
 #else
-    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, "
-                 "{%8, %9}, {%0, %1, %2, %3};"
-                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+    asm("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+        "{%0, %1, %2, %3};"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
 #endif
 }
 
@@ -574,9 +579,9 @@ __device__ __forceinline__ void load_b_cols(const bf16* M, int stride, int k0, i
 
 // acc[8][4] (a warp's 16 x 64 accumulator: n8 blocks of columns) times the 64-row tile M:
 // out[16 x HS] += acc . M[64 x HS], acc split into bf16 high and low parts.
-template <int NDMAX>
-__device__ __forceinline__ void accumulate_product(const float acc[8][4], const bf16* M, int stride, int HS,
-                                                   float out[NDMAX][4]) {
+template <int HS>
+__device__ __forceinline__ void accumulate_product(const float acc[8][4], const bf16* M, float out[HS / 8][4]) {
+    constexpr int stride = HS + 8;
 #pragma unroll
     for (int kk = 0; kk < 4; kk++) {
         unsigned hi[4], lo[4];
@@ -585,46 +590,42 @@ __device__ __forceinline__ void accumulate_product(const float acc[8][4], const 
         split_pair(acc[2 * kk + 1][0], acc[2 * kk + 1][1], hi[2], lo[2]);  // row g,   columns 16kk + 8 + 2c
         split_pair(acc[2 * kk + 1][2], acc[2 * kk + 1][3], hi[3], lo[3]);  // row g+8, columns 16kk + 8 + 2c
 #pragma unroll
-        for (int nd = 0; nd < NDMAX; nd++) {
-            if (nd < HS / 8) {
-                unsigned b[2];
-                load_b_cols(M, stride, 16 * kk, 8 * nd, b);
-                mma_bf16(out[nd], hi, b);
-                mma_bf16(out[nd], lo, b);
-            }
+        for (int nd = 0; nd < HS / 8; nd++) {
+            unsigned b[2];
+            load_b_cols(M, stride, 16 * kk, 8 * nd, b);
+            mma_bf16(out[nd], hi, b);
+            mma_bf16(out[nd], lo, b);
         }
     }
 }
 
 // acc[nb] (n8 block nb of a warp's 16 x 64 result) = A[rows row0.., HS] . Bm[64 rows, HS]^T.
-template <int NDMAX>
-__device__ __forceinline__ void tile_product_tc(const bf16* A, const bf16* Bm, int stride, int row0, int HS,
-                                                float acc[8][4]) {
+template <int HS>
+__device__ __forceinline__ void tile_product_tc(const bf16* A, const bf16* Bm, int row0, float acc[8][4]) {
+    constexpr int stride = HS + 8;
 #pragma unroll
     for (int nb = 0; nb < 8; nb++)
 #pragma unroll
         for (int e = 0; e < 4; e++) acc[nb][e] = 0.f;
 #pragma unroll
-    for (int ks = 0; ks < NDMAX / 2; ks++) {
-        if (ks < HS / 16) {
-            unsigned a[4];
-            load_a(A, stride, row0, 16 * ks, a);
+    for (int ks = 0; ks < HS / 16; ks++) {
+        unsigned a[4];
+        load_a(A, stride, row0, 16 * ks, a);
 #pragma unroll
-            for (int nb = 0; nb < 8; nb++) {
-                unsigned b[2];
-                load_b_rows(Bm, stride, 8 * nb, 16 * ks, b);
-                mma_bf16(acc[nb], a, b);
-            }
+        for (int nb = 0; nb < 8; nb++) {
+            unsigned b[2];
+            load_b_rows(Bm, stride, 8 * nb, 16 * ks, b);
+            mma_bf16(acc[nb], a, b);
         }
     }
 }
 
-template <int NDMAX>
+template <int HS>
 __device__ void forward_tc(const bf16* __restrict__ q, const bf16* __restrict__ k, const bf16* __restrict__ v,
                            const int* __restrict__ seq_start, float* __restrict__ y, float* __restrict__ lse, int B,
-                           int NH, int T, int HS, float scale) {
+                           int NH, int T, float scale) {
     __shared__ int range[2];
-    const int stride = HS + 8;
+    constexpr int stride = HS + 8;
     bf16* Qs = reinterpret_cast<bf16*>(dynamic_shared);
     bf16* Ks = Qs + TILE * stride;
     bf16* Vs = Ks + TILE * stride;
@@ -650,9 +651,9 @@ __device__ void forward_tc(const bf16* __restrict__ q, const bf16* __restrict__ 
 
     load_tile_bf16(Qs, q + head, q0, T, HS);
     const float scale2 = scale * LOG2E;
-    float m[2] = {-INFINITY, -INFINITY}, l[2] = {0.f, 0.f}, o[NDMAX][4];
+    float m[2] = {-INFINITY, -INFINITY}, l[2] = {0.f, 0.f}, o[HS / 8][4];
 #pragma unroll
-    for (int nd = 0; nd < NDMAX; nd++)
+    for (int nd = 0; nd < HS / 8; nd++)
 #pragma unroll
         for (int e = 0; e < 4; e++) o[nd][e] = 0.f;
 
@@ -662,7 +663,7 @@ __device__ void forward_tc(const bf16* __restrict__ q, const bf16* __restrict__ 
         load_tile_bf16(Vs, v + head, k0, T, HS);
         __syncthreads();  // Qs (first pass), Ks, Vs written
         float s[8][4];
-        tile_product_tc<NDMAX>(Qs, Ks, stride, r0, HS, s);
+        tile_product_tc<HS>(Qs, Ks, r0, s);
 #pragma unroll
         for (int h = 0; h < 2; h++) {
             const int t = q0 + r0 + g + 8 * h;
@@ -696,12 +697,12 @@ __device__ void forward_tc(const bf16* __restrict__ q, const bf16* __restrict__ 
             l[h] = l[h] * alpha + rs;
             m[h] = m_new;
 #pragma unroll
-            for (int nd = 0; nd < NDMAX; nd++) {
+            for (int nd = 0; nd < HS / 8; nd++) {
                 o[nd][2 * h] *= alpha;
                 o[nd][2 * h + 1] *= alpha;
             }
         }
-        accumulate_product<NDMAX>(s, Vs, stride, HS, o);  // o += P v
+        accumulate_product<HS>(s, Vs, o);  // o += P v
         __syncthreads();  // Ks, Vs free for the next tile
     }
 
@@ -712,8 +713,8 @@ __device__ void forward_tc(const bf16* __restrict__ q, const bf16* __restrict__ 
         const bool seen = start[h] >= 0;
         const float inv = seen ? 1.f / l[h] : 0.f;
 #pragma unroll
-        for (int nd = 0; nd < NDMAX; nd++) {
-            if (nd < HS / 8) {
+        for (int nd = 0; nd < HS / 8; nd++) {
+            {
                 *reinterpret_cast<float2*>(y + head + (size_t)t * HS + 8 * nd + 2 * c) =
                     make_float2(o[nd][2 * h] * inv, o[nd][2 * h + 1] * inv);
             }
@@ -722,17 +723,16 @@ __device__ void forward_tc(const bf16* __restrict__ q, const bf16* __restrict__ 
     }
 }
 
-template <int NDMAX>
+template <int HS>
 __device__ void backward_dkdv_tc(const bf16* __restrict__ q, const bf16* __restrict__ k, const bf16* __restrict__ v,
                                  const bf16* __restrict__ dy, const float* __restrict__ lse,
                                  const float* __restrict__ delta, const int* __restrict__ seq_start,
-                                 float* __restrict__ dk, float* __restrict__ dv, int B, int NH, int T, int HS,
-                                 float scale) {
+                                 float* __restrict__ dk, float* __restrict__ dv, int B, int NH, int T, float scale) {
     __shared__ int range[2];
     __shared__ int row_start[TILE];
     __shared__ float row_lse2[TILE];
     __shared__ float row_delta[TILE];
-    const int stride = HS + 8;
+    constexpr int stride = HS + 8;
     bf16* Ks = reinterpret_cast<bf16*>(dynamic_shared);
     bf16* Vs = Ks + TILE * stride;
     bf16* Qs = Vs + TILE * stride;
@@ -753,9 +753,9 @@ __device__ void backward_dkdv_tc(const bf16* __restrict__ q, const bf16* __restr
 
     load_tile_bf16(Ks, k + head, k0, T, HS);
     load_tile_bf16(Vs, v + head, k0, T, HS);
-    float dk_acc[NDMAX][4], dv_acc[NDMAX][4];
+    float dk_acc[HS / 8][4], dv_acc[HS / 8][4];
 #pragma unroll
-    for (int nd = 0; nd < NDMAX; nd++)
+    for (int nd = 0; nd < HS / 8; nd++)
 #pragma unroll
         for (int e = 0; e < 4; e++) dk_acc[nd][e] = dv_acc[nd][e] = 0.f;
 
@@ -775,8 +775,8 @@ __device__ void backward_dkdv_tc(const bf16* __restrict__ q, const bf16* __restr
         load_tile_bf16(dYs, dy + head, q0, T, HS);
         __syncthreads();
         float st[8][4], dpt[8][4];  // S^T and dP^T: rows this warp's keys, columns queries 8nb + 2c + e
-        tile_product_tc<NDMAX>(Ks, Qs, stride, r0, HS, st);
-        tile_product_tc<NDMAX>(Vs, dYs, stride, r0, HS, dpt);
+        tile_product_tc<HS>(Ks, Qs, r0, st);
+        tile_product_tc<HS>(Vs, dYs, r0, dpt);
 #pragma unroll
         for (int h = 0; h < 2; h++) {
             const int key = k0 + r0 + g + 8 * h;
@@ -793,8 +793,8 @@ __device__ void backward_dkdv_tc(const bf16* __restrict__ q, const bf16* __restr
                     st[nb][2 * h + e] = p;
                 }
         }
-        accumulate_product<NDMAX>(st, dYs, stride, HS, dv_acc);   // dv += P^T dy
-        accumulate_product<NDMAX>(dpt, Qs, stride, HS, dk_acc);   // dk += dS^T q (scaled below)
+        accumulate_product<HS>(st, dYs, dv_acc);   // dv += P^T dy
+        accumulate_product<HS>(dpt, Qs, dk_acc);   // dk += dS^T q (scaled below)
     }
 
 #pragma unroll
@@ -802,8 +802,8 @@ __device__ void backward_dkdv_tc(const bf16* __restrict__ q, const bf16* __restr
         const int key = k0 + r0 + g + 8 * h;
         if (key >= T) continue;
 #pragma unroll
-        for (int nd = 0; nd < NDMAX; nd++) {
-            if (nd < HS / 8) {
+        for (int nd = 0; nd < HS / 8; nd++) {
+            {
                 const size_t at = head + (size_t)key * HS + 8 * nd + 2 * c;
                 *reinterpret_cast<float2*>(dk + at) = make_float2(dk_acc[nd][2 * h] * scale, dk_acc[nd][2 * h + 1] * scale);
                 *reinterpret_cast<float2*>(dv + at) = make_float2(dv_acc[nd][2 * h], dv_acc[nd][2 * h + 1]);
@@ -812,13 +812,13 @@ __device__ void backward_dkdv_tc(const bf16* __restrict__ q, const bf16* __restr
     }
 }
 
-template <int NDMAX>
+template <int HS>
 __device__ void backward_dq_tc(const bf16* __restrict__ q, const bf16* __restrict__ k, const bf16* __restrict__ v,
                                const bf16* __restrict__ dy, const float* __restrict__ lse,
                                const float* __restrict__ delta, const int* __restrict__ seq_start,
-                               float* __restrict__ dq, int B, int NH, int T, int HS, float scale) {
+                               float* __restrict__ dq, int B, int NH, int T, float scale) {
     __shared__ int range[2];
-    const int stride = HS + 8;
+    constexpr int stride = HS + 8;
     bf16* Qs = reinterpret_cast<bf16*>(dynamic_shared);
     bf16* dYs = Qs + TILE * stride;
     bf16* Ks = dYs + TILE * stride;
@@ -852,9 +852,9 @@ __device__ void backward_dq_tc(const bf16* __restrict__ q, const bf16* __restric
 
     load_tile_bf16(Qs, q + head, q0, T, HS);
     load_tile_bf16(dYs, dy + head, q0, T, HS);
-    float dq_acc[NDMAX][4];
+    float dq_acc[HS / 8][4];
 #pragma unroll
-    for (int nd = 0; nd < NDMAX; nd++)
+    for (int nd = 0; nd < HS / 8; nd++)
 #pragma unroll
         for (int e = 0; e < 4; e++) dq_acc[nd][e] = 0.f;
 
@@ -864,8 +864,8 @@ __device__ void backward_dq_tc(const bf16* __restrict__ q, const bf16* __restric
         load_tile_bf16(Vs, v + head, k0, T, HS);
         __syncthreads();
         float s[8][4], dp[8][4];
-        tile_product_tc<NDMAX>(Qs, Ks, stride, r0, HS, s);
-        tile_product_tc<NDMAX>(dYs, Vs, stride, r0, HS, dp);
+        tile_product_tc<HS>(Qs, Ks, r0, s);
+        tile_product_tc<HS>(dYs, Vs, r0, dp);
 #pragma unroll
         for (int h = 0; h < 2; h++) {
             const int t = q0 + r0 + g + 8 * h;
@@ -879,7 +879,7 @@ __device__ void backward_dq_tc(const bf16* __restrict__ q, const bf16* __restric
                     s[nb][2 * h + e] = visible ? p * (dp[nb][2 * h + e] - row_delta[h]) : 0.f;  // dS
                 }
         }
-        accumulate_product<NDMAX>(s, Ks, stride, HS, dq_acc);  // dq += dS k (scaled below)
+        accumulate_product<HS>(s, Ks, dq_acc);  // dq += dS k (scaled below)
         __syncthreads();
     }
 
@@ -888,8 +888,8 @@ __device__ void backward_dq_tc(const bf16* __restrict__ q, const bf16* __restric
         const int t = q0 + r0 + g + 8 * h;
         if (t >= T) continue;
 #pragma unroll
-        for (int nd = 0; nd < NDMAX; nd++) {
-            if (nd < HS / 8) {
+        for (int nd = 0; nd < HS / 8; nd++) {
+            {
                 *reinterpret_cast<float2*>(dq + head + (size_t)t * HS + 8 * nd + 2 * c) =
                     make_float2(dq_acc[nd][2 * h] * scale, dq_acc[nd][2 * h + 1] * scale);
             }
@@ -930,26 +930,27 @@ FLASH_ENTRIES(f32, float)
 FLASH_ENTRIES(bf16, bf16)
 
 #if defined(FLASH_EMULATION) || __CUDA_ARCH__ >= 800
-// Tensor-core entries (bfloat16, HS % 16 == 0, HS <= 128): 128 threads per block, the same grid
-// and order as the entries above; the backward uses flash_attention_backward_delta_bf16 first.
-// Dynamic shared memory, bf16 tiles of row stride HS + 8: forward 3 * 64 * (HS + 8) * 2 bytes
-// (HS 64: 27,648; HS 128: 52,224), dkdv and dq 4 * 64 * (HS + 8) * 2 (36,864; 69,632).
+// Tensor-core entries (bfloat16, HS 64 or 128): 128 threads per block, the same grid and order
+// as the entries above; the backward uses flash_attention_backward_delta_bf16 first. Dynamic
+// shared memory, bf16 tiles of row stride HS + 8: forward 3 * 64 * (HS + 8) * 2 bytes (HS 64:
+// 27,648; HS 128: 52,224), dkdv and dq 4 * 64 * (HS + 8) * 2 (36,864; 69,632). Another HS
+// returns at once without writing: FlashAttention.java only picks these for HS 64 and 128.
 extern "C" __global__ void __launch_bounds__(TC_THREADS) flash_attention_forward_bf16_tc(
     const bf16* q, const bf16* k, const bf16* v, const int* seq_start, float* y, float* lse, int B, int NH, int T,
     int HS, float scale) {
-    if (HS <= 64) forward_tc<8>(q, k, v, seq_start, y, lse, B, NH, T, HS, scale);
-    else forward_tc<16>(q, k, v, seq_start, y, lse, B, NH, T, HS, scale);
+    if (HS == 64) forward_tc<64>(q, k, v, seq_start, y, lse, B, NH, T, scale);
+    else if (HS == 128) forward_tc<128>(q, k, v, seq_start, y, lse, B, NH, T, scale);
 }
 extern "C" __global__ void __launch_bounds__(TC_THREADS) flash_attention_backward_dkdv_bf16_tc(
     const bf16* q, const bf16* k, const bf16* v, const bf16* dy, const float* lse, const float* delta,
     const int* seq_start, float* dk, float* dv, int B, int NH, int T, int HS, float scale) {
-    if (HS <= 64) backward_dkdv_tc<8>(q, k, v, dy, lse, delta, seq_start, dk, dv, B, NH, T, HS, scale);
-    else backward_dkdv_tc<16>(q, k, v, dy, lse, delta, seq_start, dk, dv, B, NH, T, HS, scale);
+    if (HS == 64) backward_dkdv_tc<64>(q, k, v, dy, lse, delta, seq_start, dk, dv, B, NH, T, scale);
+    else if (HS == 128) backward_dkdv_tc<128>(q, k, v, dy, lse, delta, seq_start, dk, dv, B, NH, T, scale);
 }
 extern "C" __global__ void __launch_bounds__(TC_THREADS) flash_attention_backward_dq_bf16_tc(
     const bf16* q, const bf16* k, const bf16* v, const bf16* dy, const float* lse, const float* delta,
     const int* seq_start, float* dq, int B, int NH, int T, int HS, float scale) {
-    if (HS <= 64) backward_dq_tc<8>(q, k, v, dy, lse, delta, seq_start, dq, B, NH, T, HS, scale);
-    else backward_dq_tc<16>(q, k, v, dy, lse, delta, seq_start, dq, B, NH, T, HS, scale);
+    if (HS == 64) backward_dq_tc<64>(q, k, v, dy, lse, delta, seq_start, dq, B, NH, T, scale);
+    else if (HS == 128) backward_dq_tc<128>(q, k, v, dy, lse, delta, seq_start, dq, B, NH, T, scale);
 }
 #endif

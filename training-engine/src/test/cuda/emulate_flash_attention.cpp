@@ -155,14 +155,14 @@ static int run_case(int B, int NH, int T, int HS, unsigned seed, const char* nam
 }
 
 int main() {
-    int shapes[][4] = {{1, 1, 1, 16}, {2, 3, 37, 16}, {1, 2, 70, 8}, {2, 1, 64, 32}, {1, 2, 129, 64}, {1, 1, 100, 72},
+    int shapes[][4] = {{1, 1, 1, 16}, {2, 3, 37, 16}, {1, 2, 70, 8}, {2, 1, 64, 32}, {1, 2, 129, 64}, {1, 1, 100, 72}, {2, 2, 37, 64},
                        {2, 1, 130, 128}};
     int failures = 0;
     unsigned seed = 1;
     for (auto& s : shapes) {
         failures += run_case<float>(s[0], s[1], s[2], s[3], seed++, "f32");
         failures += run_case<unsigned short>(s[0], s[1], s[2], s[3], seed++, "bf16");
-        if (s[3] % 16 == 0) failures += run_case<unsigned short>(s[0], s[1], s[2], s[3], seed++, "bf16 tensor cores", true);
+        if (s[3] == 64 || s[3] == 128) failures += run_case<unsigned short>(s[0], s[1], s[2], s[3], seed++, "bf16 tensor cores", true);
     }
     std::printf("emulated flash: %d failures\n", failures);
     return failures == 0 ? 0 : 1;

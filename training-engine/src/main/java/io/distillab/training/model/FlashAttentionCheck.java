@@ -22,9 +22,11 @@ import java.util.stream.IntStream;
  * <p>Error: ||gpu - ref|| / ||ref|| over each output tensor; a NaN anywhere fails. Tolerances:
  * float32 inputs 1e-5 forward (y, lse) and 1e-4 backward (dq, dk, dv: sums of T products whose
  * terms cancel); bfloat16 inputs 1e-3 and 1e-3, the reference computed from the same
- * bfloat16-rounded inputs (the kernel computes in float32, so only float32 rounding is left, with
- * room for the backward's use of the float32 y and lse). The backward also has to give the same
- * bits twice.
+ * bfloat16-rounded inputs (the CUDA-core kernels compute in float32; the tensor-core kernels
+ * multiply exact bf16 inputs with float32 accumulation and split P and dS into two bf16 parts, so
+ * about 1e-6 is expected of both, and 1e-3 leaves room without hiding a wrong element). Where the
+ * tensor-core kernels fit (bf16, HS 64 or 128, sm_90+) both variants are checked, the tensor-core
+ * lines labelled "bf16-tc". The backward also has to give the same bits twice.
  *
  * <p>Naming key as in {@link FlashAttention}: B batch rows, NH heads, T positions, HS head size.
  */
@@ -68,14 +70,28 @@ public final class FlashAttentionCheck {
         int failures = 0;
         for (int[] s : SHAPES) {
             for (Precision precision : new Precision[] {Precision.FP32, Precision.BF16}) {
-                failures += checkCase(kernels, out, precision, s[0], s[1], s[2], s[3], seed++);
+                for (FlashAttention.Variant variant : variants(kernels, precision, s[3])) {
+                    failures += checkCase(kernels, out, variant, precision, s[0], s[1], s[2], s[3], seed++);
+                }
             }
         }
         return failures;
     }
 
-    private static int checkCase(Kernels kernels, PrintStream out, Precision precision, int B, int NH, int T, int HS,
-            long seed) {
+    /** The CUDA-core kernels always, the tensor-core ones too where they fit the device and shape. */
+    private static List<FlashAttention.Variant> variants(Kernels kernels, Precision precision, int HS) {
+        return FlashAttention.tensorCoresFit(kernels.gpu().computeCapability(), precision, HS)
+                ? List.of(FlashAttention.Variant.CUDA_CORES, FlashAttention.Variant.TENSOR_CORES)
+                : List.of(FlashAttention.Variant.CUDA_CORES);
+    }
+
+    /** The precision column of the report: "bf16-tc" for the tensor-core kernels. */
+    private static String label(FlashAttention.Variant variant, Precision precision) {
+        return precision.key() + (variant == FlashAttention.Variant.TENSOR_CORES ? "-tc" : "");
+    }
+
+    private static int checkCase(Kernels kernels, PrintStream out, FlashAttention.Variant variant, Precision precision,
+            int B, int NH, int T, int HS, long seed) {
         Inputs in = Inputs.random(B, NH, T, HS, precision.bf16(), seed);
         int n = B * NH * T * HS;
         int rows = B * NH * T;
@@ -96,7 +112,7 @@ public final class FlashAttentionCheck {
                 DeviceBuffer dv = DeviceBuffer.allocate(4L * n); DeviceBuffer delta = DeviceBuffer.allocate(4L * rows)) {
             y.fill32(NAN_PATTERN);
             lse.fill32(NAN_PATTERN);
-            FlashAttention.forward(kernels, precision, q, k, v, seqStart, y, lse, B, NH, T, HS);
+            FlashAttention.forward(variant, kernels, precision, q, k, v, seqStart, y, lse, B, NH, T, HS);
             float[] yGpu = new float[n];
             float[] lseGpu = new float[rows];
             y.copyTo(yGpu);
@@ -105,7 +121,7 @@ public final class FlashAttentionCheck {
             double lseErr = relativeError(lseGpu, lseRef);
             double forwardTol = precision.bf16() ? FORWARD_TOLERANCE_BF16 : FORWARD_TOLERANCE_F32;
             boolean forwardPass = yErr <= forwardTol && lseErr <= forwardTol;
-            out.println(line("fwd", precision, B, NH, T, HS, Math.max(yErr, lseErr), forwardTol, forwardPass)
+            out.println(line("fwd", label(variant, precision), B, NH, T, HS, Math.max(yErr, lseErr), forwardTol, forwardPass)
                     + String.format(Locale.ROOT, " (y %.2e lse %.2e)", yErr, lseErr));
 
             float[][] first = null;
@@ -114,7 +130,7 @@ public final class FlashAttentionCheck {
                 for (DeviceBuffer b : List.of(dq, dk, dv, delta)) {
                     b.fill32(NAN_PATTERN);
                 }
-                FlashAttention.backward(kernels, precision, q, k, v, y, dy, lse, seqStart, dq, dk, dv, delta,
+                FlashAttention.backward(variant, kernels, precision, q, k, v, y, dy, lse, seqStart, dq, dk, dv, delta,
                         B, NH, T, HS);
                 grads = new float[3][n];
                 dq.copyTo(grads[0]);
@@ -131,17 +147,17 @@ public final class FlashAttentionCheck {
             double backwardTol = precision.bf16() ? BACKWARD_TOLERANCE_BF16 : BACKWARD_TOLERANCE_F32;
             double backwardErr = Math.max(dqErr, Math.max(dkErr, dvErr));
             boolean backwardPass = backwardErr <= backwardTol && deterministic;
-            out.println(line("bwd", precision, B, NH, T, HS, backwardErr, backwardTol, backwardPass)
+            out.println(line("bwd", label(variant, precision), B, NH, T, HS, backwardErr, backwardTol, backwardPass)
                     + String.format(Locale.ROOT, " (dq %.2e dk %.2e dv %.2e%s)", dqErr, dkErr, dvErr,
                             deterministic ? ", same bits twice" : ", NOT the same bits twice"));
             return (forwardPass ? 0 : 1) + (backwardPass ? 0 : 1);
         }
     }
 
-    private static String line(String pass, Precision precision, int B, int NH, int T, int HS, double err, double tol,
+    private static String line(String pass, String precision, int B, int NH, int T, int HS, double err, double tol,
             boolean ok) {
         return String.format(Locale.ROOT, "check flash %s %s B=%d NH=%d T=%d HS=%d err=%.3e tol=%.0e %s", pass,
-                precision.key(), B, NH, T, HS, err, tol, ok ? "PASS" : "FAIL");
+                precision, B, NH, T, HS, err, tol, ok ? "PASS" : "FAIL");
     }
 
     private static void time(Kernels kernels, PrintStream out, int B, int NH, int T, int HS) {
@@ -155,20 +171,22 @@ public final class FlashAttentionCheck {
                 DeviceBuffer y = DeviceBuffer.allocate(4L * n); DeviceBuffer lse = DeviceBuffer.allocate(4L * rows);
                 DeviceBuffer dq = DeviceBuffer.allocate(4L * n); DeviceBuffer dk = DeviceBuffer.allocate(4L * n);
                 DeviceBuffer dv = DeviceBuffer.allocate(4L * n); DeviceBuffer delta = DeviceBuffer.allocate(4L * rows)) {
-            float forward = CudaTimer.median(CudaTimer.time(
-                    () -> FlashAttention.forward(kernels, precision, q, k, v, seqStart, y, lse, B, NH, T, HS), 3, 11));
-            float backward = CudaTimer.median(CudaTimer.time(
-                    () -> FlashAttention.backward(kernels, precision, q, k, v, y, dy, lse, seqStart, dq, dk, dv, delta,
-                            B, NH, T, HS), 3, 11));
-            double forwardFlops = 4.0 * B * NH * (double) T * T * HS / 2;  // QK^T and PV, the causal half
-            out.println(timeLine("fwd", B, NH, T, HS, forward, forwardFlops));
-            out.println(timeLine("bwd", B, NH, T, HS, backward, 2.5 * forwardFlops));
+            for (FlashAttention.Variant variant : variants(kernels, precision, HS)) {
+                float forward = CudaTimer.median(CudaTimer.time(() -> FlashAttention.forward(variant, kernels,
+                        precision, q, k, v, seqStart, y, lse, B, NH, T, HS), 3, 11));
+                float backward = CudaTimer.median(CudaTimer.time(() -> FlashAttention.backward(variant, kernels,
+                        precision, q, k, v, y, dy, lse, seqStart, dq, dk, dv, delta, B, NH, T, HS), 3, 11));
+                double forwardFlops = 4.0 * B * NH * (double) T * T * HS / 2;  // QK^T and PV, the causal half
+                out.println(timeLine("fwd", label(variant, precision), B, NH, T, HS, forward, forwardFlops));
+                out.println(timeLine("bwd", label(variant, precision), B, NH, T, HS, backward, 2.5 * forwardFlops));
+            }
         }
     }
 
-    private static String timeLine(String pass, int B, int NH, int T, int HS, float millis, double flops) {
-        return String.format(Locale.ROOT, "time flash %s bf16 B=%d NH=%d T=%d HS=%d %.3f ms %.1f TFLOP/s (causal)",
-                pass, B, NH, T, HS, millis, flops / (millis * 1e-3) / 1e12);
+    private static String timeLine(String pass, String precision, int B, int NH, int T, int HS, float millis,
+            double flops) {
+        return String.format(Locale.ROOT, "time flash %s %s B=%d NH=%d T=%d HS=%d %.3f ms %.1f TFLOP/s (causal)",
+                pass, precision, B, NH, T, HS, millis, flops / (millis * 1e-3) / 1e12);
     }
 
     /** seq_start of one sequence per batch row filling all T positions (plain causal attention). */

@@ -167,5 +167,18 @@ class FlashAttentionReferenceTest {
         assertEquals(152_576, FlashAttention.dqSharedBytes(128));
         assertEquals(4 * 12 * 16, FlashAttention.tileBlocks(4, 12, 1024));
         assertEquals(3 * 2, FlashAttention.tileBlocks(2, 1, 129));
+        assertEquals(69_632, FlashAttention.tensorCoreSharedBytes(4, 128));
+    }
+
+    @Test
+    void tensorCoresOnlyForBf16AtHeadSizes64And128WithTheSm90Ptx() {
+        assertTrue(FlashAttention.tensorCoresFit(90, Precision.BF16, 64));
+        assertTrue(FlashAttention.tensorCoresFit(100, Precision.BF16, 128));
+        assertFalse(FlashAttention.tensorCoresFit(80, Precision.BF16, 64));  // loads the portable PTX
+        assertFalse(FlashAttention.tensorCoresFit(75, Precision.BF16, 64));
+        assertFalse(FlashAttention.tensorCoresFit(90, Precision.FP32, 64));
+        assertFalse(FlashAttention.tensorCoresFit(90, Precision.TF32, 128));
+        assertFalse(FlashAttention.tensorCoresFit(90, Precision.BF16, 32));
+        assertFalse(FlashAttention.tensorCoresFit(90, Precision.BF16, 96));
     }
 }
