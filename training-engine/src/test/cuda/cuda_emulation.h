@@ -19,6 +19,7 @@ struct EmuIndex { unsigned x, y, z; };
 inline thread_local EmuIndex threadIdx;
 inline thread_local EmuIndex blockIdx;
 inline EmuIndex blockDim;
+inline EmuIndex gridDim;
 
 #define FLASH_EMULATION 1
 
@@ -43,6 +44,7 @@ namespace emu {
 inline std::barrier<>* block_barrier;
 inline std::vector<std::unique_ptr<std::barrier<>>> warp_barriers;
 inline std::vector<float> exchange;
+inline std::vector<double> exchange_double;
 inline std::mutex atomics;
 }
 
@@ -56,6 +58,23 @@ inline float __shfl_xor_sync(unsigned, float v, int offset) {
     emu::warp_barriers[warp]->arrive_and_wait();
     return r;
 }
+
+inline double __shfl_xor_sync(unsigned, double v, int offset) {
+    int tid = threadIdx.x, warp = tid / 32, lane = tid % 32;
+    emu::exchange_double[tid] = v;
+    emu::warp_barriers[warp]->arrive_and_wait();
+    double r = emu::exchange_double[warp * 32 + (lane ^ offset)];
+    emu::warp_barriers[warp]->arrive_and_wait();
+    return r;
+}
+
+// Device math as plain IEEE float operations (the _rn intrinsics: one correctly rounded
+// operation each; build with -ffp-contract=off so the host compiler fuses nothing either).
+inline float rsqrtf(float x) { return 1.f / std::sqrt(x); }
+inline float __fmul_rn(float a, float b) { return a * b; }
+inline float __fadd_rn(float a, float b) { return a + b; }
+inline float __fdiv_rn(float a, float b) { return a / b; }
+inline float __fsqrt_rn(float a) { return std::sqrt(a); }
 
 // mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 for one warp, from the fragment layout of
 // the PTX ISA ("Matrix Fragments for mma.m16n8k16 with floating point type"): every lane posts
@@ -97,24 +116,29 @@ inline void emulated_mma_m16n8k16_bf16(float d[4], const unsigned a[4], const un
 inline int atomicMin(int* p, int v) { std::lock_guard<std::mutex> g(emu::atomics); int o = *p; *p = std::min(o, v); return o; }
 inline int atomicMax(int* p, int v) { std::lock_guard<std::mutex> g(emu::atomics); int o = *p; *p = std::max(o, v); return o; }
 
-// Runs grid blocks of `block` threads of f, one block at a time.
+// Runs grid blocks of `block` threads of f, one block at a time: the same `block` host threads
+// serve every block, meeting at a barrier between blocks (so nothing of block b runs after block
+// b + 1 has started, and a thread that returns early just waits there).
 inline void emulate(int grid, int block, const std::function<void()>& f) {
     blockDim = {(unsigned)block, 1, 1};
-    for (int b = 0; b < grid; b++) {
-        std::barrier<> bar(block);
-        emu::block_barrier = &bar;
-        emu::warp_barriers.clear();
-        for (int w = 0; w < block / 32; w++) emu::warp_barriers.push_back(std::make_unique<std::barrier<>>(32));
-        emu::exchange.assign(block, 0.f);
-        emu::mma_posts.assign(block, {});
-        std::vector<std::thread> threads;
-        for (int t = 0; t < block; t++) {
-            threads.emplace_back([&, t, b] {
-                threadIdx = {(unsigned)t, 0, 0};
+    gridDim = {(unsigned)grid, 1, 1};
+    std::barrier<> bar(block), between_blocks(block);
+    emu::block_barrier = &bar;
+    emu::warp_barriers.clear();
+    for (int w = 0; w < block / 32; w++) emu::warp_barriers.push_back(std::make_unique<std::barrier<>>(32));
+    emu::exchange.assign(block, 0.f);
+    emu::exchange_double.assign(block, 0.0);
+    emu::mma_posts.assign(block, {});
+    std::vector<std::thread> threads;
+    for (int t = 0; t < block; t++) {
+        threads.emplace_back([&, t] {
+            threadIdx = {(unsigned)t, 0, 0};
+            for (int b = 0; b < grid; b++) {
                 blockIdx = {(unsigned)b, 0, 0};
                 f();
-            });
-        }
-        for (auto& th : threads) th.join();
+                between_blocks.arrive_and_wait();
+            }
+        });
     }
+    for (auto& th : threads) th.join();
 }
