@@ -326,31 +326,35 @@ static void check_rmsnorm(int rows, int D) {
 // ------------------------------------------------------------------------------------------------ RoPE
 
 static void check_rope(int mode) {
-    int N = 57, heads = 2, HS = 16, half = HS / 2;
+    // tables by position [P, half]; row n uses position positions[n] (padding, -1, uses row 0)
+    int N = 57, heads = 2, HS = 16, half = HS / 2, P = 19;
     auto x = randoms((size_t)N * heads * HS);
-    std::vector<float> cs((size_t)N * half), sn((size_t)N * half);
-    for (int n = 0; n < N; n++)
+    std::vector<int> positions(N);
+    for (int n = 0; n < N; n++) positions[n] = n % 11 == 10 ? -1 : n % P;
+    std::vector<float> cs((size_t)P * half), sn((size_t)P * half);
+    for (int p = 0; p < P; p++)
         for (int k = 0; k < half; k++) {
-            double angle = (n % 19) * std::pow(10000.0, -2.0 * k / HS);
-            cs[n * half + k] = (float)std::cos(angle);
-            sn[n * half + k] = (float)std::sin(angle);
+            double angle = p * std::pow(10000.0, -2.0 * k / HS);
+            cs[p * half + k] = (float)std::cos(angle);
+            sn[p * half + k] = (float)std::sin(angle);
         }
     Ref fwd((size_t)N * heads * HS), bwd(fwd.size());
     for (int n = 0; n < N; n++)
         for (int h = 0; h < heads; h++)
             for (int k = 0; k < half; k++) {
                 size_t o = ((size_t)n * heads + h) * HS;
-                double a = x[o + k], b = x[o + k + half], c = cs[n * half + k], s = sn[n * half + k];
+                int row = std::max(positions[n], 0);
+                double a = x[o + k], b = x[o + k + half], c = cs[row * half + k], s = sn[row * half + k];
                 fwd[o + k] = a * c - b * s;  fwd[o + k + half] = b * c + a * s;   // rotate by +angle
                 bwd[o + k] = a * c + b * s;  bwd[o + k + half] = b * c - a * s;   // the transpose
             }
     long long pairs = (long long)N * heads * half;
     std::vector<float> y = x, dy = x;
-    emulate(grid_or_single(mode, pairs), 256, [&] { rope_forward(y.data(), cs.data(), sn.data(), N, heads, HS); });
-    emulate(grid_or_single(mode, pairs), 256, [&] { rope_backward(dy.data(), cs.data(), sn.data(), N, heads, HS); });
+    emulate(grid_or_single(mode, pairs), 256, [&] { rope_forward(y.data(), cs.data(), sn.data(), positions.data(), N, heads, HS); });
+    emulate(grid_or_single(mode, pairs), 256, [&] { rope_backward(dy.data(), cs.data(), sn.data(), positions.data(), N, heads, HS); });
     check(std::string("rope_forward (in place)") + mode_name(mode), y, fwd, 1e-6);
     check(std::string("rope_backward (in place)") + mode_name(mode), dy, bwd, 1e-6);
-    emulate(grid_or_single(mode, pairs), 256, [&] { rope_backward(y.data(), cs.data(), sn.data(), N, heads, HS); });
+    emulate(grid_or_single(mode, pairs), 256, [&] { rope_backward(y.data(), cs.data(), sn.data(), positions.data(), N, heads, HS); });
     check(std::string("rope_backward(rope_forward(x)) = x") + mode_name(mode), y, widen(x), 1e-6);
 }
 
