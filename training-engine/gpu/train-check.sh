@@ -4,6 +4,7 @@
 # (and training-engine/gpu/llmc-prepare.sh for the llm.c baseline), carrying .device:
 #
 #   bash training-engine/gpu/train-check.sh [quick]
+#   (LLMC=0 skips llm.c, FLASH_CHECK=0 the flash kernels' own check, LOSS_CHECK=1 adds the loss kernel's)
 #
 # 0. environment: GPU, driver, libcublas, Java; llm.c's train_gpt2cu starts building in the background.
 # 0. cublas-probe.cu: which of the machine's cuBLAS libraries computes, outside Java.
@@ -48,7 +49,7 @@ stamp() { pack 2>/dev/null; echo "[$(( $(date +%s) - start )) s] $*"; }
 } > "$out/env.log" 2>&1
 cat "$out/env.log"
 
-if [[ -d .device/llmc && "$mode" != quick ]]; then
+if [[ -d .device/llmc && "$mode" != quick && "${LLMC:-1}" == 1 ]]; then
     stamp "llm.c: building train_gpt2cu (plain and cuDNN) in the background"
     bash training-engine/gpu/llmc-bench.sh build > .device/llmc/build.log 2>&1 &
     llmc_b1=$!
@@ -82,10 +83,18 @@ echo "gpu-train --check exit $?"
 grep -E '^check' "$out/step-check.log" | grep -v PASS | head -40
 grep -E '^checks:|rror|xception' "$out/step-check.log" | head -10
 
-if [[ -f training-engine/src/main/cuda/flash_attention.cu ]]; then
+if [[ -f training-engine/src/main/cuda/flash_attention.cu && "${FLASH_CHECK:-1}" == 1 ]]; then
     stamp "3. flash attention"
     distillab bench gpu-train --flash-check > "$out/flash.log" 2>&1
     echo "flash exit $?"; grep -E 'check|time|rror' "$out/flash.log" | grep -v PASS | head -20
+fi
+
+if [[ "${LOSS_CHECK:-0}" == 1 ]]; then
+    stamp "3b. the loss kernel alone against the CPU (bench loss --check)"
+    distillab bench loss --device cuda --check --rows 37 --vocab 1000,50257 --dtype f32,bf16 --teacher dense,sparse \
+        --topk 20 --preset kd --kernel auto,s8o4 --warmup 1 --repeats 3 --seed 11 > "$out/loss-check.log" 2>&1
+    echo "loss check exit $?"; grep -c '^check.*PASS' "$out/loss-check.log" | xargs echo "loss checks passed:"
+    grep -E '^check .*FAIL|rror|xception' "$out/loss-check.log" | head -10
 fi
 
 stamp "4. timing"

@@ -191,10 +191,10 @@ struct RowPlan {
     bool kl, ce;
 };
 
-__device__ __forceinline__ RowPlan plan_row(int row, int vocab, const int* labels, const int* spans,
+__device__ __forceinline__ RowPlan plan_row(int row, int stride, const int* labels, const int* spans,
                                             const float* coef) {
     RowPlan plan;
-    plan.start = (long long)row * vocab;
+    plan.start = (long long)row * stride;
     plan.label = labels[row];
     int span = spans[row];
     plan.coef_kl = coef[span];
@@ -426,7 +426,7 @@ __device__ void span_masked_loss_streaming(const E* __restrict__ student, const 
                                            int topk, const int* __restrict__ labels, const int* __restrict__ spans,
                                            const float* __restrict__ coef, E* __restrict__ grad,
                                            float* __restrict__ row_kl, float* __restrict__ row_ce,
-                                           int vocab, float temperature) {
+                                           int vocab, int stride, float temperature) {
     constexpr int VEC = Group<E>::VEC;
     __shared__ RowStats warp_slots[WARPS];
     __shared__ RowStats row_stats;
@@ -434,7 +434,7 @@ __device__ void span_masked_loss_streaming(const E* __restrict__ student, const 
     const int row = blockIdx.x;
     const bool dense_teacher = teacher != nullptr;
     const Scales sc = scales_for(temperature);
-    const RowPlan plan = plan_row(row, vocab, labels, spans, coef);
+    const RowPlan plan = plan_row(row, stride, labels, spans, coef);
     const long long lo = plan.start, hi = plan.start + vocab;
     const long long g0 = lo / VEC, g1 = (hi + VEC - 1) / VEC;
 
@@ -527,7 +527,7 @@ __device__ void span_masked_loss_split(const E* __restrict__ student, const E* _
                                        int topk, const int* __restrict__ labels, const int* __restrict__ spans,
                                        const float* __restrict__ coef, E* __restrict__ grad,
                                        float* __restrict__ row_kl, float* __restrict__ row_ce,
-                                       int vocab, float temperature, int slice_elems) {
+                                       int vocab, int stride, float temperature, int slice_elems) {
     constexpr int VEC = Group<E>::VEC;
     __shared__ RowStats warp_slots[WARPS];
     __shared__ RowStats block_stats;
@@ -537,7 +537,7 @@ __device__ void span_masked_loss_split(const E* __restrict__ student, const E* _
     const int rank = blockIdx.x % CL;  // == cluster block rank for a 1-D cluster of CL blocks
     const bool dense_teacher = teacher != nullptr;
     const Scales sc = scales_for(temperature);
-    const RowPlan plan = plan_row(row, vocab, labels, spans, coef);
+    const RowPlan plan = plan_row(row, stride, labels, spans, coef);
 
     const long long lo = plan.start + min((long long)rank * slice_elems, (long long)vocab);
     const long long hi = plan.start + min((long long)(rank + 1) * slice_elems, (long long)vocab);
@@ -643,13 +643,17 @@ __device__ void span_masked_loss_split(const E* __restrict__ student, const E* _
 // ---------------------------------------------------------------------------------------------
 // Entry points (C names, looked up by the host with cuModuleGetFunction).
 // Parameters, in order: student, teacher (null for a sparse teacher), topk_index, topk_logp,
-// topk, labels, spans, coef[8], grad, row_kl, row_ce, vocab, temperature[, slice_elems].
+// topk, labels, spans, coef[8], grad, row_kl, row_ce, vocab, stride, temperature[, slice_elems].
+// Row i of student, teacher and grad starts at element i * stride (stride >= vocab: the GPU
+// trainer's logits tiles pad rows to a multiple of 16 elements, which cuBLAS's tensor-core
+// products need for their leading dimension); the loss reads and writes columns [0, vocab).
 
 #define LOSS_PARAMS(E)                                                                             \
     const E *student, const E *teacher, const int *topk_index, const float *topk_logp, int topk,  \
         const int *labels, const int *spans, const float *coef, E *grad, float *row_kl,            \
-        float *row_ce, int vocab, float temperature
-#define LOSS_ARGS student, teacher, topk_index, topk_logp, topk, labels, spans, coef, grad, row_kl, row_ce, vocab, temperature
+        float *row_ce, int vocab, int stride, float temperature
+#define LOSS_ARGS student, teacher, topk_index, topk_logp, topk, labels, spans, coef, grad, row_kl, row_ce, vocab, stride, \
+    temperature
 
 #define STREAMING_ENTRY(NAME, E)                                                                   \
     extern "C" __global__ void __launch_bounds__(THREADS) NAME(LOSS_PARAMS(E)) {                   \

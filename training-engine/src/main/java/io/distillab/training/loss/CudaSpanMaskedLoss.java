@@ -142,7 +142,8 @@ public final class CudaSpanMaskedLoss implements SpanMaskedLoss {
                         Pointer.to(logProbPtr), Pointer.to(new int[] {sparse != null ? sparse.k() : 0}),
                         Pointer.to(labels.pointer()), Pointer.to(spans.pointer()), Pointer.to(coefficients.pointer()),
                         Pointer.to(gradient.pointer()), Pointer.to(rowKl.pointer()), Pointer.to(rowCe.pointer()),
-                        Pointer.to(new int[] {inputs.vocab()}), Pointer.to(new float[] {(float) config.temperature()})));
+                        Pointer.to(new int[] {inputs.vocab()}), Pointer.to(new int[] {inputs.vocab()}), // vocab, row stride
+                        Pointer.to(new float[] {(float) config.temperature()})));
                 if (!plan.streaming()) {
                     args.add(Pointer.to(new int[] {plan.sliceElements()}));
                 }

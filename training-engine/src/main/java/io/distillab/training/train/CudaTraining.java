@@ -50,6 +50,12 @@ final class CudaTraining implements AutoCloseable {
     private final CudaTransformerLm student;
     private final CudaTransformerLm teacher;   // null: no teacher or the sparse top-k teacher
     private final int vocab;
+    /**
+     * Row stride of the logits and gradient tiles: vocab rounded up to 16 elements. cuBLAS's
+     * tensor-core products need 16-byte-aligned leading dimensions; GPT-2's odd vocabulary (50257)
+     * as the stride made the loss's three products several times slower (first device runs).
+     */
+    private final int ld;
     private final int chunkRows;
     private final List<CudaTransformerLm.Weight> trainable = new ArrayList<>();
     private final List<DeviceBuffer> m = new ArrayList<>();
@@ -63,11 +69,20 @@ final class CudaTraining implements AutoCloseable {
     private int dNormFRows = -1;
     private double[] phases;                   // when timed: forward, loss, backward milliseconds
 
-    /** The attention kernels to use unless told otherwise: -Ddistillab.attention=flash|materialized. */
-    static CudaTransformerLm.Attention defaultAttention() {
-        String v = System.getProperty("distillab.attention", "flash");
-        return v.equalsIgnoreCase("materialized") ? CudaTransformerLm.Attention.MATERIALIZED
-                : CudaTransformerLm.Attention.FLASH;
+    /**
+     * The attention kernels unless -Ddistillab.attention=flash|materialized says otherwise: flash
+     * under BF16 (its tensor-core kernels; no [B, NH, T, T] tensor), materialized under FP32 and
+     * TF32, where the flash kernels run on CUDA cores and were slower than the products (device
+     * run of 2026-11-30, docs/performance.md).
+     */
+    static CudaTransformerLm.Attention defaultAttention(Precision precision) {
+        String v = System.getProperty("distillab.attention", "");
+        if (v.equalsIgnoreCase("materialized")) {
+            return CudaTransformerLm.Attention.MATERIALIZED;
+        } else if (v.equalsIgnoreCase("flash")) {
+            return CudaTransformerLm.Attention.FLASH;
+        }
+        return precision.bf16() ? CudaTransformerLm.Attention.FLASH : CudaTransformerLm.Attention.MATERIALIZED;
     }
 
     /** FLASH where flash_attention.cu has kernels for the head size (a multiple of 8, at most 128). */
@@ -78,7 +93,7 @@ final class CudaTraining implements AutoCloseable {
 
     CudaTraining(TransformerLm studentHost, TransformerLm teacherHost, int vocab, Precision precision, int chunkRows,
                  int maxTopK) throws CudaUnavailableException {
-        this(studentHost, teacherHost, vocab, precision, chunkRows, maxTopK, defaultAttention());
+        this(studentHost, teacherHost, vocab, precision, chunkRows, maxTopK, defaultAttention(precision));
     }
 
     CudaTraining(TransformerLm studentHost, TransformerLm teacherHost, int vocab, Precision precision, int chunkRows,
@@ -86,6 +101,7 @@ final class CudaTraining implements AutoCloseable {
         this.gpu = CudaDevice.open(0);
         this.precision = precision;
         this.vocab = vocab;
+        this.ld = (vocab + 15) / 16 * 16;
         this.chunkRows = chunkRows;
         this.maxTopK = maxTopK;
         Cublas b = null;
@@ -149,11 +165,11 @@ final class CudaTraining implements AutoCloseable {
         long pb = precision.operandBytes();
         int C = student.config().hiddenSize();
         hChunk = keep(DeviceBuffer.allocate(pb * chunkRows * C));
-        logits = keep(DeviceBuffer.allocate(pb * chunkRows * (long) vocab));
-        grad = keep(DeviceBuffer.allocate(pb * chunkRows * (long) vocab));
+        logits = keep(DeviceBuffer.allocate(pb * chunkRows * (long) ld));
+        grad = keep(DeviceBuffer.allocate(pb * chunkRows * (long) ld));
         if (teacher != null) {
             tChunk = keep(DeviceBuffer.allocate(pb * chunkRows * teacher.config().hiddenSize()));
-            tLogits = keep(DeviceBuffer.allocate(pb * chunkRows * (long) vocab));
+            tLogits = keep(DeviceBuffer.allocate(pb * chunkRows * (long) ld));
         }
         dH = keep(DeviceBuffer.allocate(4L * chunkRows * C));
         rowsDev = keep(DeviceBuffer.allocate(4L * chunkRows));
@@ -250,13 +266,13 @@ final class CudaTraining implements AutoCloseable {
             cuMemcpyHtoD(spansDev.pointer(), Pointer.to(spanCodes), 4L * c);
             // student logits of the chunk: the gathered hidden rows times the output embedding's first vocab rows
             layers.launchElementwise("gather_rows" + p, (long) c * C, student.finalNorm(), rowsDev, hChunk, c, C);
-            blas.gemm(false, true, c, vocab, C, 1f, hChunk.pointer(), P, C, productPointer(head), P, C, 0f, logits.pointer(), P, vocab, compute);
+            blas.gemm(false, true, c, vocab, C, 1f, hChunk.pointer(), P, C, productPointer(head), P, C, 0f, logits.pointer(), P, ld, compute);
             DeviceBuffer teacherLogits = null;
             if (teacher != null) {
                 int Ct = teacher.config().hiddenSize();
                 layers.launchElementwise("gather_rows" + p, (long) c * Ct, teacher.finalNorm(), rowsDev, tChunk, c, Ct);
                 blas.gemm(false, true, c, vocab, Ct, 1f, tChunk.pointer(), P, Ct, productPointer(teacher.head()), P, Ct,
-                        0f, tLogits.pointer(), P, vocab, compute);
+                        0f, tLogits.pointer(), P, ld, compute);
                 teacherLogits = tLogits;
             }
             int k = 0;
@@ -268,12 +284,12 @@ final class CudaTraining implements AutoCloseable {
             }
             loss.launch(CudaSpanMaskedLoss.streamingKernel(precision.bf16()), c, KernelPlan.THREADS, logits,
                     teacherLogits, sparse != null ? topkIndexDev : null, sparse != null ? topkLogProbDev : null, k,
-                    labelsDev, spansDev, coefDev, grad, rowKlDev, rowCeDev, vocab, (float) config.temperature());
+                    labelsDev, spansDev, coefDev, grad, rowKlDev, rowCeDev, vocab, ld, (float) config.temperature());
             // dH = dLogits · W[:vocab]; dW[:vocab] += dLogitsᵀ · h
-            blas.gemm(false, false, c, C, vocab, 1f, grad.pointer(), P, vocab, productPointer(head), P, C, 0f,
+            blas.gemm(false, false, c, C, vocab, 1f, grad.pointer(), P, ld, productPointer(head), P, C, 0f,
                     dH.pointer(), Cublas.DType.F32, C, compute);
             if (head.grad() != null) {
-                blas.gemm(true, false, vocab, C, c, 1f, grad.pointer(), P, vocab, hChunk.pointer(), P, C, 1f,
+                blas.gemm(true, false, vocab, C, c, 1f, grad.pointer(), P, ld, hChunk.pointer(), P, C, 1f,
                         head.grad().pointer(), Cublas.DType.F32, C, compute);
             }
             layers.launchElementwise("scatter_rows", (long) c * C, dH, rowsDev, dNormF, c, C);
