@@ -195,7 +195,9 @@ public final class CudaTransformerLm implements AutoCloseable {
                 byName.put(param.name(), param);
             }
             String pre = gpt2 ? "transformer." : "model.";
-            tokenEmbedding = weight(byName, pre + (gpt2 ? "wte.weight" : "embed_tokens.weight"));
+            long headPadding = (long) (paddedHeadRows(V) - V) * C;
+            tokenEmbedding = weight(byName, pre + (gpt2 ? "wte.weight" : "embed_tokens.weight"),
+                    cfg.tieWordEmbeddings() ? headPadding : 0);
             positionEmbedding = gpt2 ? weight(byName, pre + "wpe.weight") : null;
             blocks = new Block[L];
             for (int l = 0; l < L; l++) {
@@ -230,14 +232,28 @@ public final class CudaTransformerLm implements AutoCloseable {
             }
             finalNormWeight = weight(byName, pre + (gpt2 ? "ln_f.weight" : "norm.weight"));
             finalNormBias = gpt2 ? weight(byName, pre + "ln_f.bias") : null;
-            lmHead = cfg.tieWordEmbeddings() ? null : weight(byName, "lm_head.weight");
+            lmHead = cfg.tieWordEmbeddings() ? null : weight(byName, "lm_head.weight", headPadding);
         } catch (RuntimeException e) {
             close();
             throw e;
         }
     }
 
+    /** Rows of the output embedding's bfloat16 copy: V rounded up to 64, the rows past V zero. */
+    public static int paddedHeadRows(int V) {
+        return (V + 63) / 64 * 64;
+    }
+
     private Weight weight(Map<String, Parameter> byName, String name) {
+        return weight(byName, name, 0);
+    }
+
+    /**
+     * One tensor on the device. {@code productPadding} extra zero elements after the bfloat16 copy:
+     * the output embedding's copy has {@link #paddedHeadRows} rows, so the loss's products can run
+     * over a vocabulary rounded up to 64 (cuBLAS's tensor-core tiles; GPT-2's 50257 is odd).
+     */
+    private Weight weight(Map<String, Parameter> byName, String name, long productPadding) {
         Parameter host = byName.get(name);
         if (host == null) {
             throw new IllegalArgumentException("the host model has no tensor " + name);
@@ -245,7 +261,9 @@ public final class CudaTransformerLm implements AutoCloseable {
         DeviceBuffer master = own(DeviceBuffer.upload(host.data()));
         DeviceBuffer product = master;
         if (precision.bf16()) {
-            product = own(DeviceBuffer.allocate(2L * host.size()));
+            long elements = host.size() + productPadding;
+            product = own(DeviceBuffer.allocate(2L * elements));
+            cuMemsetD32(product.pointer(), 0, (elements + 1) / 2);
             k.launchElementwise("convert_f32_bf16", host.size(), master, product, (long) host.size());
         }
         DeviceBuffer grad = null;

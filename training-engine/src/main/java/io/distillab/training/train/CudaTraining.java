@@ -51,11 +51,19 @@ final class CudaTraining implements AutoCloseable {
     private final CudaTransformerLm teacher;   // null: no teacher or the sparse top-k teacher
     private final int vocab;
     /**
-     * Row stride of the logits and gradient tiles: vocab rounded up to 16 elements. cuBLAS's
-     * tensor-core products need 16-byte-aligned leading dimensions; GPT-2's odd vocabulary (50257)
-     * as the stride made the loss's three products several times slower (first device runs).
+     * Row stride of the logits and gradient tiles: vocab rounded up to 16 elements (cuBLAS's
+     * tensor-core products need 16-byte-aligned leading dimensions), and under BF16 to 64, the
+     * width {@link #vp} the logits product runs over.
      */
     private final int ld;
+    /**
+     * Columns of the logits product and depth of the hidden-state gradient's product: under BF16
+     * vocab rounded up to 64 (the output embedding's bfloat16 copy has those rows, zero past V),
+     * so cuBLAS runs whole tiles; columns past vocab are ignored by the loss and their gradient
+     * stays zero (the tile is zeroed once, the loss kernel writes only [0, vocab)). GPT-2's odd
+     * 50257 made the loss phase 28 ms of an 89 ms step (device run of 2026-11-30).
+     */
+    private final int vp;
     private final int chunkRows;
     private final List<CudaTransformerLm.Weight> trainable = new ArrayList<>();
     private final List<DeviceBuffer> m = new ArrayList<>();
@@ -101,7 +109,8 @@ final class CudaTraining implements AutoCloseable {
         this.gpu = CudaDevice.open(0);
         this.precision = precision;
         this.vocab = vocab;
-        this.ld = (vocab + 15) / 16 * 16;
+        this.vp = precision.bf16() ? CudaTransformerLm.paddedHeadRows(vocab) : vocab;
+        this.ld = precision.bf16() ? vp : (vocab + 15) / 16 * 16;
         this.chunkRows = chunkRows;
         this.maxTopK = maxTopK;
         Cublas b = null;
@@ -167,6 +176,7 @@ final class CudaTraining implements AutoCloseable {
         hChunk = keep(DeviceBuffer.allocate(pb * chunkRows * C));
         logits = keep(DeviceBuffer.allocate(pb * chunkRows * (long) ld));
         grad = keep(DeviceBuffer.allocate(pb * chunkRows * (long) ld));
+        cuMemsetD32(grad.pointer(), 0, pb * chunkRows * (long) ld / 4);
         if (teacher != null) {
             tChunk = keep(DeviceBuffer.allocate(pb * chunkRows * teacher.config().hiddenSize()));
             tLogits = keep(DeviceBuffer.allocate(pb * chunkRows * (long) ld));
@@ -266,12 +276,12 @@ final class CudaTraining implements AutoCloseable {
             cuMemcpyHtoD(spansDev.pointer(), Pointer.to(spanCodes), 4L * c);
             // student logits of the chunk: the gathered hidden rows times the output embedding's first vocab rows
             layers.launchElementwise("gather_rows" + p, (long) c * C, student.finalNorm(), rowsDev, hChunk, c, C);
-            blas.gemm(false, true, c, vocab, C, 1f, hChunk.pointer(), P, C, productPointer(head), P, C, 0f, logits.pointer(), P, ld, compute);
+            blas.gemm(false, true, c, vp, C, 1f, hChunk.pointer(), P, C, productPointer(head), P, C, 0f, logits.pointer(), P, ld, compute);
             DeviceBuffer teacherLogits = null;
             if (teacher != null) {
                 int Ct = teacher.config().hiddenSize();
                 layers.launchElementwise("gather_rows" + p, (long) c * Ct, teacher.finalNorm(), rowsDev, tChunk, c, Ct);
-                blas.gemm(false, true, c, vocab, Ct, 1f, tChunk.pointer(), P, Ct, productPointer(teacher.head()), P, Ct,
+                blas.gemm(false, true, c, vp, Ct, 1f, tChunk.pointer(), P, Ct, productPointer(teacher.head()), P, Ct,
                         0f, tLogits.pointer(), P, ld, compute);
                 teacherLogits = tLogits;
             }
@@ -286,7 +296,7 @@ final class CudaTraining implements AutoCloseable {
                     teacherLogits, sparse != null ? topkIndexDev : null, sparse != null ? topkLogProbDev : null, k,
                     labelsDev, spansDev, coefDev, grad, rowKlDev, rowCeDev, vocab, ld, (float) config.temperature());
             // dH = dLogits · W[:vocab]; dW[:vocab] += dLogitsᵀ · h
-            blas.gemm(false, false, c, C, vocab, 1f, grad.pointer(), P, ld, productPointer(head), P, C, 0f,
+            blas.gemm(false, false, c, C, vp, 1f, grad.pointer(), P, ld, productPointer(head), P, C, 0f,
                     dH.pointer(), Cublas.DType.F32, C, compute);
             if (head.grad() != null) {
                 blas.gemm(true, false, vocab, C, c, 1f, grad.pointer(), P, ld, hChunk.pointer(), P, C, 1f,
