@@ -98,7 +98,7 @@ if [[ "${LOSS_CHECK:-0}" == 1 ]]; then
 fi
 
 stamp "4. timing"
-distillab bench gpu-train --time --model gpt2 --precision bf16 --batch-size 16,32 --seq-len 1024 --steps 8 \
+distillab bench gpu-train --time --model gpt2 --precision bf16 --batch-size "${GPT2_BATCHES:-16,32}" --seq-len 1024 --steps 8 \
     --json "$out/time.jsonl" > "$out/time-gpt2.log" 2>&1
 grep -E '^time|rror|xception' "$out/time-gpt2.log" | cut -c1-260 | head
 if [[ -n "${llmc_b1:-}" ]]; then
@@ -111,6 +111,7 @@ if [[ -n "${llmc_b1:-}" ]]; then
     done; done 2>&1 | tee "$out/llmc-summary.txt" | grep -E '^llmc' || tail -20 "$out/llmc-summary.txt"
 fi
 stamp "5. more timing"
+if [[ "${MORE_TIMING:-1}" != 1 ]]; then stamp "done"; pack; exit 0; fi
 distillab bench gpu-train --time --model qwen3 --precision bf16 --batch-size 8 --seq-len 1024 --steps 6 \
     --json "$out/time.jsonl" > "$out/time-qwen3.log" 2>&1
 grep -E '^time|rror|xception' "$out/time-qwen3.log" | cut -c1-260 | head
