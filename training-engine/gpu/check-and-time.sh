@@ -23,13 +23,8 @@ cd "$root"
 out="${OUT:-$root/out}"
 mkdir -p "$out"
 mode="${1:-full}"
-if [[ -x .device/jre/bin/java ]]; then java=.device/jre/bin/java; cp=".device/lib/*"
-else java="${JAVA:-java}"; cp="cli/target/distillab-cli.jar:cli/target/lib/*"; fi
-for d in /usr/local/nvidia/lib64 /usr/local/nvidia/lib /usr/lib/x86_64-linux-gnu /usr/local/cuda/compat; do
-    [[ -d "$d" ]] && export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}$d"
-done
-heap="-Xmx96g"
-distillab() { "$java" $heap -cp "$cp" io.distillab.cli.Distillab "$@"; }
+DISTILLAB_HEAP=-Xmx96g
+source training-engine/gpu/device-env.sh
 jsonl="$out/bench.jsonl"
 : > "$jsonl"
 

@@ -27,16 +27,7 @@ mkdir -p "$dest"
 pack() { tar -czf "$dest/logs.tar.gz.tmp" -C "$out" --exclude=cublas-probe . && mv "$dest/logs.tar.gz.tmp" "$dest/logs.tar.gz"; }
 mode="${1:-full}"
 start=$(date +%s)
-if [[ ! -x .device/jre/bin/java && -f .device-pack/device.tar.xz ]]; then
-    mkdir -p .device
-    python3 -c 'import tarfile; tarfile.open(".device-pack/device.tar.xz").extractall(".device")' 
-fi
-if [[ -x .device/jre/bin/java ]]; then java=.device/jre/bin/java; cp=".device/lib/*"
-else java="${JAVA:-java}"; cp="cli/target/distillab-cli.jar:cli/target/lib/*"; fi
-for d in /usr/local/nvidia/lib64 /usr/local/nvidia/lib /usr/lib/x86_64-linux-gnu /usr/local/cuda/lib64 /usr/local/cuda/compat; do
-    [[ -d "$d" ]] && export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}$d"
-done
-distillab() { "$java" -Xmx64g -cp "$cp" io.distillab.cli.Distillab "$@"; }
+source training-engine/gpu/device-env.sh
 stamp() { pack 2>/dev/null; echo "[$(( $(date +%s) - start )) s] $*"; }
 
 {

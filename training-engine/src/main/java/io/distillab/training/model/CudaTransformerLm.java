@@ -342,20 +342,8 @@ public final class CudaTransformerLm implements AutoCloseable {
      * With {@code keepActivations} false (a teacher) one block's buffers are reused.
      */
     public void forward(int[] tokens, int[] positions, int B, int T, boolean keepActivations) {
+        TransformerLm.checkInputs(cfg, tokens, positions, B, T);
         int N = B * T;
-        if (tokens.length != N || positions.length != N) {
-            throw new IllegalArgumentException("tokens and positions must hold B*T = " + N + " entries");
-        }
-        for (int n = 0; n < N; n++) {
-            if (positions[n] >= 0 && (tokens[n] < 0 || tokens[n] >= V)) {
-                throw new IllegalArgumentException("token id " + tokens[n] + " at index " + n
-                        + " is outside the vocabulary of " + V);
-            }
-            if (gpt2 && positions[n] >= cfg.maxPositions()) {
-                throw new IllegalArgumentException("position " + positions[n] + " at index " + n
-                        + " is past n_positions " + cfg.maxPositions());
-            }
-        }
         allocateActivations(B, T, keepActivations);
         this.tokens = tokens.clone();
         this.positions = positions.clone();

@@ -225,24 +225,8 @@ public final class TransformerLm implements CausalLm {
 
     @Override
     public float[] forward(int[] tokens, int[] positions, int B, int T, boolean keepActivations) {
+        checkInputs(cfg, tokens, positions, B, T);
         int N = B * T;
-        if (B < 1 || T < 1 || tokens.length != N || positions.length != N) {
-            throw new IllegalArgumentException("tokens and positions must hold B*T = " + B + "*" + T
-                    + " entries, got " + tokens.length + " and " + positions.length);
-        }
-        for (int n = 0; n < N; n++) {
-            if (positions[n] < -1) {
-                throw new IllegalArgumentException("position " + positions[n] + " at index " + n + " (padding is -1)");
-            }
-            if (positions[n] >= 0 && (tokens[n] < 0 || tokens[n] >= V)) {
-                throw new IllegalArgumentException("token id " + tokens[n] + " at index " + n
-                        + " is outside the vocabulary of " + V);
-            }
-            if (gpt2 && positions[n] >= cfg.maxPositions()) {
-                throw new IllegalArgumentException("position " + positions[n] + " at index " + n
-                        + " is past n_positions " + cfg.maxPositions());
-            }
-        }
         allocateActivations(B, T, keepActivations);
         this.tokens = tokens.clone();
         this.positions = positions.clone();
@@ -276,6 +260,29 @@ public final class TransformerLm implements CausalLm {
         float[] head = lmHead != null ? lmHead.data() : tokenEmbedding.data();
         Matmul.gemm(workers, false, true, N, V, C, 1f, normF, head, 0f, logits);
         return logits;
+    }
+
+    /** Refuses inputs a forward cannot take (either engine): shapes, padding, token ids, GPT-2's positions. */
+    static void checkInputs(ModelConfig cfg, int[] tokens, int[] positions, int B, int T) {
+        int N = B * T;
+        if (B < 1 || T < 1 || tokens.length != N || positions.length != N) {
+            throw new IllegalArgumentException("tokens and positions must hold B*T = " + B + "*" + T
+                    + " entries, got " + tokens.length + " and " + positions.length);
+        }
+        boolean gpt2 = cfg.family() == ModelConfig.Family.GPT2;
+        for (int n = 0; n < N; n++) {
+            if (positions[n] < -1) {
+                throw new IllegalArgumentException("position " + positions[n] + " at index " + n + " (padding is -1)");
+            }
+            if (positions[n] >= 0 && (tokens[n] < 0 || tokens[n] >= cfg.vocabSize())) {
+                throw new IllegalArgumentException("token id " + tokens[n] + " at index " + n
+                        + " is outside the vocabulary of " + cfg.vocabSize());
+            }
+            if (gpt2 && positions[n] >= cfg.maxPositions()) {
+                throw new IllegalArgumentException("position " + positions[n] + " at index " + n
+                        + " is past n_positions " + cfg.maxPositions());
+            }
+        }
     }
 
     private void gpt2BlockForward(Block b, LayerActs a, float[] x, int B, int T) {

@@ -135,4 +135,19 @@ class CudaTrainingTest {
         }
         assertTrue(Arrays.stream(d.tokens()).allMatch(t -> t == TrainingData.PADDING || (t >= 0 && t < 50)));
     }
+
+    /** Flash by default under bf16 (tensor cores), materialized under fp32/tf32; head sizes flash has no kernels for fall back. */
+    @Test
+    void attentionDefaultsFollowWhatWasMeasured() {
+        assertEquals(CudaTransformerLm.Attention.FLASH, CudaTraining.defaultAttention(Precision.BF16));
+        assertEquals(CudaTransformerLm.Attention.MATERIALIZED, CudaTraining.defaultAttention(Precision.TF32));
+        assertEquals(CudaTransformerLm.Attention.MATERIALIZED, CudaTraining.defaultAttention(Precision.FP32));
+        assertEquals(CudaTransformerLm.Attention.FLASH, CudaTraining.attentionFor(CudaTransformerLm.Attention.FLASH, 128));
+        assertEquals(CudaTransformerLm.Attention.MATERIALIZED,
+                CudaTraining.attentionFor(CudaTransformerLm.Attention.FLASH, 256));
+        assertEquals(CudaTransformerLm.Attention.MATERIALIZED,
+                CudaTraining.attentionFor(CudaTransformerLm.Attention.FLASH, 12));
+        assertEquals(50304, CudaTransformerLm.paddedHeadRows(50257), "GPT-2's vocabulary, as llm.c pads it");
+        assertEquals(151936, CudaTransformerLm.paddedHeadRows(151936));
+    }
 }
