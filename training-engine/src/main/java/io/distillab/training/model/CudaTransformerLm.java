@@ -115,7 +115,8 @@ public final class CudaTransformerLm implements AutoCloseable {
 
     // ------------------------------------------------------------------ activations
     private int actB = -1, actT = -1;
-    private boolean kept;
+    private boolean kept;             // the last forward kept every layer's activations (backward may follow)
+    private boolean trainingBuffers;  // the buffers hold every layer and the backward's scratch
     private DeviceBuffer tokensDev, positionsDev, seqStartDev;
     private DeviceBuffer ropeCos, ropeSin;       // [ropePositions, HS/2], kept across forwards
     private int ropePositions;
@@ -740,11 +741,9 @@ public final class CudaTransformerLm implements AutoCloseable {
     // ================================================================== buffers
 
     private void allocateActivations(int B, int T, boolean keep) {
-        if (B == actB && T == actT && (keep == kept || !keep)) {
-            kept = keep && kept;
-            if (!keep || kept) {
-                return;
-            }
+        if (B == actB && T == actT && (trainingBuffers || !keep)) {
+            kept = keep; // a forward-only pass may reuse a training shape's buffers (layer 0's, over and over)
+            return;
         }
         freeActivations();
         int N = B * T;
@@ -847,6 +846,7 @@ public final class CudaTransformerLm implements AutoCloseable {
         actB = B;
         actT = T;
         kept = keep;
+        trainingBuffers = keep;
     }
 
     private DeviceBuffer act(long bytes) {
@@ -864,6 +864,7 @@ public final class CudaTransformerLm implements AutoCloseable {
         s = null;
         actB = actT = -1;
         kept = false;
+        trainingBuffers = false;
     }
 
     @Override
