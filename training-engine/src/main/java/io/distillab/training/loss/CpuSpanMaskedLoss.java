@@ -1,5 +1,7 @@
 package io.distillab.training.loss;
 
+import io.distillab.training.parallel.Items;
+
 /**
  * The exact CPU implementation: every row in double precision ({@link CpuRowKernel}), rows
  * spread over threads. Results do not depend on the thread count: each row's parts are
@@ -9,7 +11,7 @@ public final class CpuSpanMaskedLoss implements SpanMaskedLoss {
     private final int threads;
 
     public CpuSpanMaskedLoss() {
-        this(RowParallel.defaultThreads());
+        this(Items.defaultThreads());
     }
 
     public CpuSpanMaskedLoss(int threads) {
@@ -55,7 +57,7 @@ public final class CpuSpanMaskedLoss implements SpanMaskedLoss {
         Logits gradient = withGradient
                 ? Logits.allocate(inputs.student().precision(), rows, inputs.vocab())
                 : null;
-        RowParallel.run(threads, rows, () -> {
+        Items.run(threads, rows, () -> {
             CpuRowKernel kernel = new CpuRowKernel(inputs, weights, config);
             return row -> {
                 CpuRowKernel.RowStatistics st = kernel.statistics(row);

@@ -1,5 +1,6 @@
 package io.distillab.training.loss;
 
+import io.distillab.training.parallel.Items;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -61,7 +62,7 @@ public final class LossComparison {
         LongAdder violations = new LongAdder();
         LongAdder nonFinite = new LongAdder();
         double[] worst = {0};
-        RowParallel.run(threads, inputs.rows(), () -> {
+        Items.run(threads, inputs.rows(), () -> {
             CpuRowKernel kernel = new CpuRowKernel(inputs, weights, config);
             float[] z = new float[vocab];
             float[] u = new float[vocab];

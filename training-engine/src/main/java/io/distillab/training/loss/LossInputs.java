@@ -1,5 +1,6 @@
 package io.distillab.training.loss;
 
+import io.distillab.training.parallel.Items;
 import io.distillab.training.loss.InvalidLossInputException.Input;
 import io.distillab.training.npy.NpyArray;
 import io.distillab.training.npy.NpyDType;
@@ -220,7 +221,7 @@ public final class LossInputs {
         int rows = logits.rows();
         int vocab = logits.vocab();
         long[] firstBad = {Long.MAX_VALUE};
-        RowParallel.run(threads, rows, () -> {
+        Items.run(threads, rows, () -> {
             float[] tile = new float[vocab];
             return row -> {
                 logits.loadRow(row, 0, vocab, tile);

@@ -1,5 +1,6 @@
 package io.distillab.training.loss;
 
+import io.distillab.training.parallel.Items;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -50,7 +51,7 @@ public record RandomLossInputs(int rows, int vocab, Logits.Precision precision, 
         float[] logProb = new float[rows * k];
         int[] labels = new int[rows];
         byte[] spans = new byte[rows];
-        RowParallel.run(threads, rows, () -> {
+        Items.run(threads, rows, () -> {
             double[] z = new double[vocab];
             double[] u = new double[vocab];
             return row -> {

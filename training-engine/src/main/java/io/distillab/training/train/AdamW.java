@@ -1,5 +1,6 @@
 package io.distillab.training.train;
 
+import io.distillab.training.parallel.Items;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -59,7 +60,7 @@ public final class AdamW {
                 items.add(new int[] {s, from, Math.min(length, from + CHUNK)});
             }
         }
-        Parallel.run(threads, items.size(), i -> {
+        Items.run(threads, items.size(), i -> {
             int[] item = items.get(i);
             Slot slot = slots.get(item[0]);
             update(slot, item[1], item[2], (float) (1 - lr * slot.weightDecay()), stepSize, bias2Sqrt);

@@ -1,5 +1,6 @@
 package io.distillab.training.train;
 
+import io.distillab.training.parallel.Items;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -21,7 +22,7 @@ public final class GradientClipping {
     public static double norm(List<float[]> gradients, int threads) {
         List<int[]> chunks = chunks(gradients);
         double[] partial = new double[chunks.size()];
-        Parallel.run(threads, chunks.size(), c -> {
+        Items.run(threads, chunks.size(), c -> {
             int[] chunk = chunks.get(c);
             float[] g = gradients.get(chunk[0]);
             double sum = 0;
@@ -43,7 +44,7 @@ public final class GradientClipping {
         if (n > maxNorm) {
             float scale = (float) (maxNorm / (n + 1e-6));
             List<int[]> chunks = chunks(gradients);
-            Parallel.run(threads, chunks.size(), c -> {
+            Items.run(threads, chunks.size(), c -> {
                 int[] chunk = chunks.get(c);
                 float[] g = gradients.get(chunk[0]);
                 for (int i = chunk[1]; i < chunk[2]; i++) {
