@@ -19,13 +19,14 @@ annotations so that a change rolls the pods.
 {{- /* JWTs from an OIDC issuer (service-support README, "Authentication"): only when configured;
        without these the services accept API keys alone. */ -}}
 {{- $oidc := $root.Values.auth.oidc -}}
-{{- if or $oidc.issuer $oidc.jwksUrl $oidc.rolesClaim -}}
+{{- if or $oidc.issuer $oidc.jwksUrl $oidc.rolesClaim $oidc.audience -}}
 {{- if not (and $oidc.issuer $oidc.jwksUrl) -}}
-{{- fail "auth.oidc.issuer and auth.oidc.jwksUrl go together (and auth.oidc.rolesClaim needs them): set both for JWTs, or none for API keys only" -}}
+{{- fail "auth.oidc.issuer and auth.oidc.jwksUrl go together (and auth.oidc.rolesClaim and audience need them): set both for JWTs, or none for API keys only" -}}
 {{- end -}}
 {{- $_ := set $config "DISTILLAB_AUTH_JWT_ISSUER" $oidc.issuer -}}
 {{- $_ := set $config "DISTILLAB_AUTH_JWT_JWKS_URL" $oidc.jwksUrl -}}
 {{- with $oidc.rolesClaim }}{{ $_ := set $config "DISTILLAB_AUTH_ROLES_CLAIM" . }}{{ end -}}
+{{- with $oidc.audience }}{{ $_ := set $config "DISTILLAB_AUTH_JWT_AUDIENCE" . }}{{ end -}}
 {{- end -}}
 apiVersion: v1
 kind: ServiceAccount

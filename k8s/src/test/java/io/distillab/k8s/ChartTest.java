@@ -581,7 +581,8 @@ class ChartTest {
 
     @Test
     void anOidcIssuerReachesEveryServiceOnlyWhenSet() throws IOException {
-        List<String> oidcEnv = List.of("DISTILLAB_AUTH_JWT_ISSUER", "DISTILLAB_AUTH_JWT_JWKS_URL", "DISTILLAB_AUTH_ROLES_CLAIM");
+        List<String> oidcEnv = List.of("DISTILLAB_AUTH_JWT_ISSUER", "DISTILLAB_AUTH_JWT_JWKS_URL", "DISTILLAB_AUTH_ROLES_CLAIM",
+                "DISTILLAB_AUTH_JWT_AUDIENCE");
         // each variable is one of the services' own settings (SmallRye's environment form of its name)
         Properties shared = new Properties();
         try (var r = Files.newBufferedReader(RenderedChart.ROOT.resolve(
@@ -596,7 +597,7 @@ class ChartTest {
         String jwks = issuer + "/protocol/openid-connect/certs";
         RenderedChart plain = render(Map.of());
         RenderedChart oidc = render(Map.of("auth.oidc.issuer", issuer, "auth.oidc.jwksUrl", jwks,
-                "auth.oidc.rolesClaim", "realm_access/roles"));
+                "auth.oidc.rolesClaim", "realm_access/roles", "auth.oidc.audience", "distillab,distillab-cli"));
         RenderedChart defaultClaim = render(Map.of("auth.oidc.issuer", issuer, "auth.oidc.jwksUrl", jwks));
         Invariants.check(oidc);
         for (String svc : SERVICES) {
@@ -606,9 +607,11 @@ class ChartTest {
             assertEquals(issuer, set.get("DISTILLAB_AUTH_JWT_ISSUER"), svc);
             assertEquals(jwks, set.get("DISTILLAB_AUTH_JWT_JWKS_URL"), svc);
             assertEquals("realm_access/roles", set.get("DISTILLAB_AUTH_ROLES_CLAIM"), svc);
+            assertEquals("distillab,distillab-cli", set.get("DISTILLAB_AUTH_JWT_AUDIENCE"), svc);
             Map<String, String> groups = NetworkPaths.environment(defaultClaim, container(defaultClaim, svc));
             assertEquals(issuer, groups.get("DISTILLAB_AUTH_JWT_ISSUER"), svc);
             assertFalse(groups.containsKey("DISTILLAB_AUTH_ROLES_CLAIM"), svc + ": the services' default claim stays");
+            assertFalse(groups.containsKey("DISTILLAB_AUTH_JWT_AUDIENCE"), svc + ": no audience, none checked");
             // a new issuer rolls the pods
             assertNotEquals(checksum(plain, svc), checksum(oidc, svc), svc);
 
@@ -620,13 +623,16 @@ class ChartTest {
         assertEquals(NetworkPaths.used(oidc), NetworkPaths.allowed(oidc));
 
         for (Map<String, String> half : List.of(Map.of("auth.oidc.issuer", issuer), Map.of("auth.oidc.jwksUrl", jwks),
-                Map.of("auth.oidc.rolesClaim", "roles"))) {
+                Map.of("auth.oidc.rolesClaim", "roles"), Map.of("auth.oidc.audience", "distillab"))) {
             Exception e = assertThrows(Exception.class, () -> render(half));
             assertTrue(e.getMessage().contains("auth.oidc.issuer and auth.oidc.jwksUrl go together"), e.getMessage());
         }
         Exception e = assertThrows(Exception.class,
                 () -> render(Map.of("auth.oidc.issuer", issuer, "auth.oidc.jwksUrl", "sso.example.com/certs")));
         assertTrue(e.getMessage().contains("jwksUrl"), e.getMessage());
+        e = assertThrows(Exception.class, () -> render(Map.of("auth.oidc.issuer", issuer, "auth.oidc.jwksUrl", jwks,
+                "auth.oidc.audience", "distillab, cli")));
+        assertTrue(e.getMessage().contains("audience"), e.getMessage());
     }
 
     private static boolean reachesOutsideOn(NetworkPolicy policy, int port) {

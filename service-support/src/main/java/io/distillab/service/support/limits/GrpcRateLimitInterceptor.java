@@ -142,6 +142,8 @@ public class GrpcRateLimitInterceptor implements ServerInterceptor, Prioritized 
         private ServerCall.Listener<Q> started;
         private boolean decided;
         private boolean refused;
+        /** The client went away before it was known: the call is never started. */
+        private boolean cancelledWhileHeld;
 
         HeldCall(ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
             this.call = call;
@@ -158,6 +160,11 @@ public class GrpcRateLimitInterceptor implements ServerInterceptor, Prioritized 
         }
 
         private synchronized void decideHere(String client) {
+            if (cancelledWhileHeld) {
+                // nothing to start: its request scope is gone with it, and it used no token
+                decided = refused = true;
+                return;
+            }
             long waitNanos = limits.admit(client);
             decided = true;
             if (waitNanos != 0) {
@@ -209,6 +216,13 @@ public class GrpcRateLimitInterceptor implements ServerInterceptor, Prioritized 
 
                 @Override
                 public void onCancel() {
+                    synchronized (HeldCall.this) {
+                        if (!decided) {
+                            cancelledWhileHeld = true;
+                            kept.clear();
+                            return;
+                        }
+                    }
                     event(ServerCall.Listener::onCancel);
                 }
 

@@ -90,6 +90,24 @@ class GrpcRateLimitInterceptorTest {
     }
 
     @Test
+    void aCallCancelledBeforeItsClientIsKnownIsNeverStartedAndUsesNoToken() {
+        CompletableFuture<SecurityIdentity> later = new CompletableFuture<>();
+        association.newCall();
+        association.next = Uni.createFrom().completionStage(later);
+        Call call = new Call("m/A", "10.0.0.4");
+        ServerCall.Listener<String> listener = interceptor.interceptCall(call, new Metadata(), call);
+        listener.onMessage("request");
+        listener.onCancel();
+        later.complete(identity("erin"));
+        assertEquals(false, call.started);
+        assertNull(call.status, "nothing to close: the client is gone");
+        // erin's burst of 2 is whole
+        association.next = Uni.createFrom().item(identity("erin"));
+        assertTrue(run("m/A", "10.0.0.4").started);
+        assertTrue(run("m/A", "10.0.0.4").started);
+    }
+
+    @Test
     void grpcsOwnServicesAndADisabledLimitAreNotCounted() {
         limits.use(new RateLimits.Settings(true, SLOW, 1, 100));
         association.next = Uni.createFrom().item(identity("dave"));
