@@ -16,6 +16,18 @@ annotations so that a change rolls the pods.
       "DISTILLAB_METRICS_ACCESS" $root.Values.operations.metricsAccess
       "DISTILLAB_SWAGGER_UI_ENABLED" (toString $root.Values.operations.swaggerUi)
       "JDK_JAVA_OPTIONS" .svc.javaOpts) .config -}}
+{{- /* JWTs from an OIDC issuer (service-support README, "Authentication"): only when configured;
+       without these the services accept API keys alone. */ -}}
+{{- $oidc := $root.Values.auth.oidc -}}
+{{- if or $oidc.issuer $oidc.jwksUrl $oidc.rolesClaim $oidc.audience -}}
+{{- if not (and $oidc.issuer $oidc.jwksUrl) -}}
+{{- fail "auth.oidc.issuer and auth.oidc.jwksUrl go together (and auth.oidc.rolesClaim and audience need them): set both for JWTs, or none for API keys only" -}}
+{{- end -}}
+{{- $_ := set $config "DISTILLAB_AUTH_JWT_ISSUER" $oidc.issuer -}}
+{{- $_ := set $config "DISTILLAB_AUTH_JWT_JWKS_URL" $oidc.jwksUrl -}}
+{{- with $oidc.rolesClaim }}{{ $_ := set $config "DISTILLAB_AUTH_ROLES_CLAIM" . }}{{ end -}}
+{{- with $oidc.audience }}{{ $_ := set $config "DISTILLAB_AUTH_JWT_AUDIENCE" . }}{{ end -}}
+{{- end -}}
 apiVersion: v1
 kind: ServiceAccount
 metadata:

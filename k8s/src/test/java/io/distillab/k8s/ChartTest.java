@@ -37,6 +37,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
@@ -576,6 +577,67 @@ class ChartTest {
         NetworkPolicy llm = render(Map.of("judge.llm.enabled", "true")).get(NetworkPolicy.class, FULL + "-judge-service");
         assertTrue(llm.getSpec().getEgress().stream().anyMatch(r -> r.getTo().stream().anyMatch(p -> p.getIpBlock() != null)
                 && r.getPorts().get(0).getPort().getIntVal() == 443));
+    }
+
+    @Test
+    void anOidcIssuerReachesEveryServiceOnlyWhenSet() throws IOException {
+        List<String> oidcEnv = List.of("DISTILLAB_AUTH_JWT_ISSUER", "DISTILLAB_AUTH_JWT_JWKS_URL", "DISTILLAB_AUTH_ROLES_CLAIM",
+                "DISTILLAB_AUTH_JWT_AUDIENCE");
+        // each variable is one of the services' own settings (SmallRye's environment form of its name)
+        Properties shared = new Properties();
+        try (var r = Files.newBufferedReader(RenderedChart.ROOT.resolve(
+                "service-support/src/main/resources/META-INF/microprofile-config.properties"))) {
+            shared.load(r);
+        }
+        Set<String> settings = new TreeSet<>();
+        shared.stringPropertyNames().forEach(k -> settings.add(k.replaceAll("[^A-Za-z0-9]", "_").toUpperCase()));
+        assertTrue(settings.containsAll(oidcEnv), settings.toString());
+
+        String issuer = "https://sso.example.com/realms/lab";
+        String jwks = issuer + "/protocol/openid-connect/certs";
+        RenderedChart plain = render(Map.of());
+        RenderedChart oidc = render(Map.of("auth.oidc.issuer", issuer, "auth.oidc.jwksUrl", jwks,
+                "auth.oidc.rolesClaim", "realm_access/roles", "auth.oidc.audience", "distillab,distillab-cli"));
+        RenderedChart defaultClaim = render(Map.of("auth.oidc.issuer", issuer, "auth.oidc.jwksUrl", jwks));
+        Invariants.check(oidc);
+        for (String svc : SERVICES) {
+            Map<String, String> none = NetworkPaths.environment(plain, container(plain, svc));
+            assertTrue(oidcEnv.stream().noneMatch(none::containsKey), svc + ": " + none.keySet());
+            Map<String, String> set = NetworkPaths.environment(oidc, container(oidc, svc));
+            assertEquals(issuer, set.get("DISTILLAB_AUTH_JWT_ISSUER"), svc);
+            assertEquals(jwks, set.get("DISTILLAB_AUTH_JWT_JWKS_URL"), svc);
+            assertEquals("realm_access/roles", set.get("DISTILLAB_AUTH_ROLES_CLAIM"), svc);
+            assertEquals("distillab,distillab-cli", set.get("DISTILLAB_AUTH_JWT_AUDIENCE"), svc);
+            Map<String, String> groups = NetworkPaths.environment(defaultClaim, container(defaultClaim, svc));
+            assertEquals(issuer, groups.get("DISTILLAB_AUTH_JWT_ISSUER"), svc);
+            assertFalse(groups.containsKey("DISTILLAB_AUTH_ROLES_CLAIM"), svc + ": the services' default claim stays");
+            assertFalse(groups.containsKey("DISTILLAB_AUTH_JWT_AUDIENCE"), svc + ": no audience, none checked");
+            // a new issuer rolls the pods
+            assertNotEquals(checksum(plain, svc), checksum(oidc, svc), svc);
+
+            // the pods may fetch the JWKS (port 443 outside the cluster) only when there is one
+            assertFalse(reachesOutsideOn(plain.get(NetworkPolicy.class, FULL + "-" + svc), 443), svc);
+            assertTrue(reachesOutsideOn(oidc.get(NetworkPolicy.class, FULL + "-" + svc), 443), svc);
+        }
+        // the pods still reach exactly the release's services their configuration names
+        assertEquals(NetworkPaths.used(oidc), NetworkPaths.allowed(oidc));
+
+        for (Map<String, String> half : List.of(Map.of("auth.oidc.issuer", issuer), Map.of("auth.oidc.jwksUrl", jwks),
+                Map.of("auth.oidc.rolesClaim", "roles"), Map.of("auth.oidc.audience", "distillab"))) {
+            Exception e = assertThrows(Exception.class, () -> render(half));
+            assertTrue(e.getMessage().contains("auth.oidc.issuer and auth.oidc.jwksUrl go together"), e.getMessage());
+        }
+        Exception e = assertThrows(Exception.class,
+                () -> render(Map.of("auth.oidc.issuer", issuer, "auth.oidc.jwksUrl", "sso.example.com/certs")));
+        assertTrue(e.getMessage().contains("jwksUrl"), e.getMessage());
+        e = assertThrows(Exception.class, () -> render(Map.of("auth.oidc.issuer", issuer, "auth.oidc.jwksUrl", jwks,
+                "auth.oidc.audience", "distillab, cli")));
+        assertTrue(e.getMessage().contains("audience"), e.getMessage());
+    }
+
+    private static boolean reachesOutsideOn(NetworkPolicy policy, int port) {
+        return policy.getSpec().getEgress().stream().anyMatch(r -> r.getTo().stream().anyMatch(p -> p.getIpBlock() != null)
+                && r.getPorts().stream().anyMatch(p -> p.getPort().getIntVal() == port));
     }
 
     @Test

@@ -8,6 +8,7 @@ import io.distillab.metrics.grpc.v1.CreateDatasetRequest;
 import io.distillab.metrics.grpc.v1.DatasetRef;
 import io.distillab.metrics.grpc.v1.ListDatasetsRequest;
 import io.distillab.metrics.grpc.v1.MetricsGrpc;
+import io.distillab.service.support.testing.AuthTestResource;
 import io.distillab.service.support.testing.TestAuth;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -17,10 +18,13 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.RestAssured;
+import io.smallrye.jwt.build.Jwt;
+import io.smallrye.jwt.build.JwtClaimsBuilder;
 import io.restassured.specification.RequestSpecification;
 import java.net.URL;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -86,6 +90,22 @@ class AccessTest {
             int admin = call(e, TestAuth.adminBearer());
             assertNotEquals(403, admin, what + " with the local admin key");
         }
+    }
+
+    @Test
+    void aJwtForAnotherAudienceOrForNoneIsRefusedWhereAnAudienceIsRequired() {
+        Endpoint list = new Endpoint("GET", "/api/v1/datasets", null, "reader");
+        assertEquals(200, call(list, "Bearer " + TestAuth.jwt("aud-reader", "reader")));
+        assertEquals(401, call(list, "Bearer " + token(Jwt.issuer(AuthTestResource.ISSUER).audience("another-service"))));
+        assertEquals(401, call(list, "Bearer " + token(Jwt.issuer(AuthTestResource.ISSUER))));
+        // one of several audiences suffices
+        assertEquals(200, call(list, "Bearer " + token(Jwt.issuer(AuthTestResource.ISSUER)
+                .audience(Set.of("another-service", AuthTestResource.AUDIENCE)))));
+    }
+
+    private static String token(JwtClaimsBuilder claims) {
+        return claims.subject("aud-reader").claim(AuthTestResource.ROLES_CLAIM, List.of("reader")).expiresIn(300)
+                .jws().keyId(AuthTestResource.KEY_ID).sign(TestAuth.issuerKey());
     }
 
     @Test

@@ -8,17 +8,26 @@ import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.containsString;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.distillab.service.support.limits.RateLimits;
 import io.distillab.service.support.testing.RawHttp;
 import io.distillab.service.support.testing.TestAuth;
+import io.distillab.metrics.grpc.v1.ListDatasetsRequest;
+import io.distillab.metrics.grpc.v1.MetricsGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.RestAssured;
 import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -118,6 +127,38 @@ class LimitsTest {
             }
         } finally {
             rateLimits.use(normal);
+        }
+    }
+
+    @Test
+    void aGrpcClientOverItsRateGetsResourceExhaustedWithRetryAfterAndIsServedAfterWaiting() throws Exception {
+        RateLimits.Settings normal = rateLimits.settings();
+        String reader = "Bearer " + TestAuth.jwt("grpc-rate-limited-reader", "reader");
+        ManagedChannel channel = NettyChannelBuilder.forAddress("localhost", RestAssured.port).usePlaintext().build();
+        try {
+            MetricsGrpc.MetricsBlockingStub stub = MetricsGrpc.newBlockingStub(channel)
+                    .withInterceptors(TestAuth.grpcAuthorization(reader));
+            // 2 at once, then one every 4 s (slow enough that a loaded machine does not refill a
+            // token between the calls)
+            rateLimits.use(new RateLimits.Settings(true, 0.25, 2, 100));
+            // REST and gRPC calls of one principal draw on one bucket
+            RestAssured.given().header("Authorization", reader).when().get("/api/v1/datasets").then().statusCode(200);
+            stub.withDeadlineAfter(30, TimeUnit.SECONDS).listDatasets(ListDatasetsRequest.getDefaultInstance());
+            StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
+                    () -> stub.withDeadlineAfter(30, TimeUnit.SECONDS).listDatasets(ListDatasetsRequest.getDefaultInstance()));
+            assertEquals(Status.Code.RESOURCE_EXHAUSTED, refused.getStatus().getCode());
+            assertTrue(refused.getStatus().getDescription().contains("distillab.limits.rate"),
+                    refused.getStatus().getDescription());
+            String retryAfter = Status.trailersFromThrowable(refused)
+                    .get(Metadata.Key.of("retry-after", Metadata.ASCII_STRING_MARSHALLER));
+            // a token every 4 s: at most 4 s to wait, rounded up to whole seconds
+            assertTrue(retryAfter.matches("[1-4]"), retryAfter);
+
+            Thread.sleep(Long.parseLong(retryAfter) * 1000);
+            stub.withDeadlineAfter(30, TimeUnit.SECONDS).listDatasets(ListDatasetsRequest.getDefaultInstance());
+        } finally {
+            rateLimits.use(normal);
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
     }
 

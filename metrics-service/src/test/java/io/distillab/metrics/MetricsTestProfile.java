@@ -37,6 +37,8 @@ public class MetricsTestProfile implements QuarkusTestProfile {
                 "quarkus.rest-client.judge.url", "http://localhost:" + judgePort(),
                 "io.distillab.metrics.judge.JudgeRestClient/Retry/delay", "100",
                 "distillab.judge.api-key", JUDGE_API_KEY,
+                // tokens must name this audience here (judge-service and trainer-service check none)
+                "distillab.auth.jwt.audience", AuthTestResource.AUDIENCE,
                 // small limits, so that LimitsTest can pass them quickly (DatasetApiTest uploads 16 MB)
                 "distillab.limits.upload-bytes", "24M",
                 "distillab.limits.body-bytes", "1M");

@@ -11,6 +11,7 @@ import io.distillab.trainer.grpc.v1.Job;
 import io.distillab.trainer.grpc.v1.JobEvent;
 import io.distillab.trainer.grpc.v1.JobRef;
 import io.distillab.trainer.grpc.v1.ListJobsRequest;
+import io.distillab.trainer.grpc.v1.ListJobsResponse;
 import io.distillab.trainer.grpc.v1.SubmitJobRequest;
 import io.distillab.trainer.grpc.v1.TrainerGrpc;
 import io.distillab.trainer.grpc.v1.UploadJobChunk;
@@ -182,6 +183,21 @@ class GrpcAndEventsTest {
         assertEquals(5, curve.get("loss").size());
         assertTrue(blocking.listJobs(ListJobsRequest.newBuilder().setSize(100).build()).getJobsList().stream()
                 .anyMatch(j -> j.getId() == submitted.getId()));
+        // pages, with REST's envelope, defaults and bounds
+        ListJobsResponse firstTwenty = blocking.listJobs(ListJobsRequest.getDefaultInstance());
+        assertEquals(0, firstTwenty.getPage());
+        assertEquals(20, firstTwenty.getSize());
+        assertTrue(firstTwenty.getTotal() >= 2 && firstTwenty.getJobsCount() >= 2, firstTwenty.toString());
+        ListJobsResponse second = blocking.listJobs(ListJobsRequest.newBuilder().setPage(1).setSize(1).build());
+        assertEquals(List.of(1, 1, firstTwenty.getTotal()), List.of(second.getPage(), second.getSize(), second.getTotal()));
+        assertEquals(List.of(firstTwenty.getJobs(1).getId()), second.getJobsList().stream().map(Job::getId).toList());
+        for (ListJobsRequest outOfRange : List.of(ListJobsRequest.newBuilder().setSize(0).build(),
+                ListJobsRequest.newBuilder().setSize(501).build(), ListJobsRequest.newBuilder().setPage(-1).build())) {
+            StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () -> blocking.listJobs(outOfRange));
+            assertEquals(Status.Code.INVALID_ARGUMENT, refused.getStatus().getCode());
+            assertEquals(outOfRange.hasPage() ? "page" : "size",
+                    refused.getTrailers().get(Metadata.Key.of("x-field", Metadata.ASCII_STRING_MARSHALLER)));
+        }
         TestData.await(submitted.getId(), Duration.ofMinutes(1));
         assertEquals(submitted.getId(), blocking.deleteJob(JobRef.newBuilder().setId(submitted.getId()).build()).getId());
 

@@ -52,11 +52,6 @@ public class DatasetService {
         return get(d.id);
     }
 
-    @Transactional
-    public List<DatasetView> list() {
-        return views(em.createNativeQuery(COUNTS + " ORDER BY d.id").getResultList());
-    }
-
     /** A page of the datasets in creation order; with a name, the one of that name (names are unique). */
     @Transactional
     public Page<DatasetView> list(PageRequest page, String name) {
@@ -98,18 +93,8 @@ public class DatasetService {
             WHERE k.dataset_id = ?1 GROUP BY k.name ORDER BY k.name""";
 
     @Transactional
-    public List<ModelView> models(long datasetId) {
-        return counted(datasetId, MODELS, ModelView::new, null);
-    }
-
-    @Transactional
     public Page<ModelView> models(long datasetId, PageRequest page) {
         return Page.of(counted(datasetId, MODELS, ModelView::new, page), page, countOf("model", datasetId));
-    }
-
-    @Transactional
-    public List<TaskView> tasks(long datasetId) {
-        return counted(datasetId, TASKS, TaskView::new, null);
     }
 
     @Transactional
@@ -130,11 +115,8 @@ public class DatasetService {
     /** Rows of (name, trajectories, a second count) of one dataset: all of them, or a page. */
     private <T> List<T> counted(long datasetId, String sql, CountedRow<T> row, PageRequest page) {
         requireExists(datasetId);
-        var query = em.createNativeQuery(sql).setParameter(1, datasetId);
-        if (page != null) {
-            query.setFirstResult((int) page.offset()).setMaxResults(page.size());
-        }
-        List<?> rows = query.getResultList();
+        List<?> rows = em.createNativeQuery(sql).setParameter(1, datasetId)
+                .setFirstResult((int) page.offset()).setMaxResults(page.size()).getResultList();
         List<T> out = new ArrayList<>();
         for (Object o : rows) {
             Object[] r = (Object[]) o;

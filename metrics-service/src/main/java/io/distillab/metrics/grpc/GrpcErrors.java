@@ -3,16 +3,22 @@ package io.distillab.metrics.grpc;
 import io.distillab.core.importer.ImportException;
 import io.distillab.metrics.problem.Problem;
 import io.distillab.metrics.problem.ProblemException;
+import io.distillab.service.support.paging.InvalidParameterException;
+import io.distillab.service.support.errors.ErrorReference;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import org.jboss.logging.Logger;
 
 /**
  * The REST API's problems as gRPC statuses: 400 is INVALID_ARGUMENT, 404 NOT_FOUND, 409
  * FAILED_PRECONDITION (ALREADY_EXISTS for a taken name). The offending field, file and record travel
- * as trailers {@code x-field}, {@code x-file}, {@code x-record}.
+ * as trailers {@code x-field}, {@code x-file}, {@code x-record}; a page or size out of range is
+ * INVALID_ARGUMENT naming it. Anything unexpected is INTERNAL with a reference to the log line,
+ * never the exception's text.
  */
 final class GrpcErrors {
+    private static final Logger LOG = Logger.getLogger(GrpcErrors.class);
     static final Metadata.Key<String> FIELD = Metadata.Key.of("x-field", Metadata.ASCII_STRING_MARSHALLER);
     static final Metadata.Key<String> FILE = Metadata.Key.of("x-file", Metadata.ASCII_STRING_MARSHALLER);
     static final Metadata.Key<String> RECORD = Metadata.Key.of("x-record", Metadata.ASCII_STRING_MARSHALLER);
@@ -45,10 +51,15 @@ final class GrpcErrors {
             put(trailers, FIELD, p.field());
             return status.withDescription(p.detail()).asRuntimeException(trailers);
         }
+        if (t instanceof InvalidParameterException e) {
+            Metadata trailers = new Metadata();
+            put(trailers, FIELD, e.parameter());
+            return Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException(trailers);
+        }
         if (t instanceof IllegalArgumentException e) {
             return Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
         }
-        return Status.INTERNAL.withDescription(String.valueOf(t)).withCause(t).asRuntimeException();
+        return internal(t);
     }
 
     private static void put(Metadata m, Metadata.Key<String> key, String value) {
@@ -58,5 +69,12 @@ final class GrpcErrors {
                     : value.codePoints().mapToObj(c -> c >= 0x20 && c < 0x7f ? String.valueOf((char) c)
                             : String.format("\\u%04x", c)).reduce("", String::concat));
         }
+    }
+
+    /** A bug or an outage: the exception goes to the log, the caller gets its reference only. */
+    private static RuntimeException internal(Throwable t) {
+        String reference = ErrorReference.next();
+        LOG.errorf(t, "gRPC call failed: internal error, reference %s", reference);
+        return Status.INTERNAL.withDescription(ErrorReference.message(reference)).asRuntimeException();
     }
 }

@@ -1,6 +1,8 @@
 package io.distillab.metrics.grpc;
 
 import io.distillab.service.support.auth.Roles;
+import io.distillab.service.support.paging.Page;
+import io.distillab.service.support.paging.PageRequest;
 import jakarta.annotation.security.RolesAllowed;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.distillab.core.importer.TrajectoryFormat;
@@ -18,7 +20,9 @@ import io.distillab.metrics.grpc.v1.DatasetRef;
 import io.distillab.metrics.grpc.v1.Deleted;
 import io.distillab.metrics.grpc.v1.ListDatasetsRequest;
 import io.distillab.metrics.grpc.v1.ListDatasetsResponse;
+import io.distillab.metrics.grpc.v1.ListModelsRequest;
 import io.distillab.metrics.grpc.v1.ListModelsResponse;
+import io.distillab.metrics.grpc.v1.ListTasksRequest;
 import io.distillab.metrics.grpc.v1.ListTasksResponse;
 import io.distillab.metrics.grpc.v1.Metrics;
 import io.distillab.metrics.grpc.v1.Model;
@@ -64,8 +68,12 @@ public class MetricsGrpcService implements Metrics {
     @RolesAllowed(Roles.READER)
     @Blocking
     public Uni<ListDatasetsResponse> listDatasets(ListDatasetsRequest request) {
-        return call(() -> ListDatasetsResponse.newBuilder()
-                .addAllDatasets(datasets.list().stream().map(MetricsGrpcService::dataset).toList()).build());
+        return call(() -> {
+            Page<DatasetViews.DatasetView> page = datasets.list(page(request.hasPage(), request.getPage(),
+                    request.hasSize(), request.getSize()), request.hasName() ? request.getName() : null);
+            return ListDatasetsResponse.newBuilder().addAllDatasets(page.items().stream().map(MetricsGrpcService::dataset)
+                    .toList()).setPage(page.page()).setSize(page.size()).setTotal(page.total()).build();
+        });
     }
 
     @Override
@@ -88,19 +96,32 @@ public class MetricsGrpcService implements Metrics {
     @Override
     @RolesAllowed(Roles.READER)
     @Blocking
-    public Uni<ListModelsResponse> listModels(DatasetRef request) {
-        return call(() -> ListModelsResponse.newBuilder().addAllModels(datasets.models(request.getId()).stream()
-                .map(m -> Model.newBuilder().setName(m.name()).setTrajectories(m.trajectories()).setTasks(m.tasks())
-                        .build()).toList()).build());
+    public Uni<ListModelsResponse> listModels(ListModelsRequest request) {
+        return call(() -> {
+            Page<DatasetViews.ModelView> page = datasets.models(request.getId(), page(request.hasPage(),
+                    request.getPage(), request.hasSize(), request.getSize()));
+            return ListModelsResponse.newBuilder().addAllModels(page.items().stream()
+                    .map(m -> Model.newBuilder().setName(m.name()).setTrajectories(m.trajectories()).setTasks(m.tasks())
+                            .build()).toList()).setPage(page.page()).setSize(page.size()).setTotal(page.total()).build();
+        });
     }
 
     @Override
     @RolesAllowed(Roles.READER)
     @Blocking
-    public Uni<ListTasksResponse> listTasks(DatasetRef request) {
-        return call(() -> ListTasksResponse.newBuilder().addAllTasks(datasets.tasks(request.getId()).stream()
-                .map(t -> Task.newBuilder().setName(t.name()).setTrajectories(t.trajectories()).setModels(t.models())
-                        .build()).toList()).build());
+    public Uni<ListTasksResponse> listTasks(ListTasksRequest request) {
+        return call(() -> {
+            Page<DatasetViews.TaskView> page = datasets.tasks(request.getId(), page(request.hasPage(),
+                    request.getPage(), request.hasSize(), request.getSize()));
+            return ListTasksResponse.newBuilder().addAllTasks(page.items().stream()
+                    .map(t -> Task.newBuilder().setName(t.name()).setTrajectories(t.trajectories()).setModels(t.models())
+                            .build()).toList()).setPage(page.page()).setSize(page.size()).setTotal(page.total()).build();
+        });
+    }
+
+    /** REST's ?page=&size= from a request's optional fields: unset takes REST's default. */
+    private static PageRequest page(boolean hasPage, int page, boolean hasSize, int size) {
+        return PageRequest.of(hasPage ? page : null, hasSize ? size : null);
     }
 
     /**

@@ -6,16 +6,20 @@ import io.distillab.trainer.job.JobService;
 import io.distillab.trainer.problem.Problem;
 import io.distillab.trainer.problem.ProblemException;
 import io.distillab.trainer.problem.ProblemMappers;
+import io.distillab.service.support.errors.ErrorReference;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import org.jboss.logging.Logger;
 
 /**
  * The REST API's problems as gRPC statuses: 400 is INVALID_ARGUMENT, 404 NOT_FOUND, 409
  * FAILED_PRECONDITION, 422 FAILED_PRECONDITION, 503 UNAVAILABLE. The offending field travels as the
- * trailer {@code x-field}.
+ * trailer {@code x-field}. Anything unexpected is INTERNAL with a reference to the log line, never
+ * the exception's text.
  */
 final class GrpcErrors {
+    private static final Logger LOG = Logger.getLogger(GrpcErrors.class);
     static final Metadata.Key<String> FIELD = Metadata.Key.of("x-field", Metadata.ASCII_STRING_MARSHALLER);
 
     private GrpcErrors() {
@@ -31,7 +35,7 @@ final class GrpcErrors {
                 : t instanceof JobService.UncheckedJson e ? ProblemMappers.of(e.json())
                 : null;
         if (p == null) {
-            return Status.INTERNAL.withDescription(String.valueOf(t)).withCause(t).asRuntimeException();
+            return internal(t);
         }
         Status status = switch (p.status()) {
             case 400 -> Status.INVALID_ARGUMENT;
@@ -45,5 +49,12 @@ final class GrpcErrors {
             trailers.put(FIELD, p.field().chars().allMatch(c -> c >= 0x20 && c < 0x7f) ? p.field() : "?");
         }
         return status.withDescription(p.detail()).asRuntimeException(trailers);
+    }
+
+    /** A bug or an outage: the exception goes to the log, the caller gets its reference only. */
+    private static RuntimeException internal(Throwable t) {
+        String reference = ErrorReference.next();
+        LOG.errorf(t, "gRPC call failed: internal error, reference %s", reference);
+        return Status.INTERNAL.withDescription(ErrorReference.message(reference)).asRuntimeException();
     }
 }

@@ -18,6 +18,7 @@ import io.distillab.trainer.job.JobService;
 import io.distillab.trainer.job.JobView;
 import io.distillab.trainer.problem.ProblemException;
 import io.distillab.service.support.auth.Roles;
+import io.distillab.service.support.paging.PageRequest;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
@@ -130,10 +131,11 @@ public class TrainerGrpcService implements Trainer {
     @Blocking
     public Uni<ListJobsResponse> listJobs(ListJobsRequest request) {
         return call(() -> {
-            JobView.Page page = jobs.list(request.getStatus().isEmpty() ? null : request.getStatus(), request.getPage(),
-                    request.getSize() == 0 ? 20 : request.getSize());
+            int pageNumber = request.hasPage() ? request.getPage() : 0;
+            int size = request.hasSize() ? request.getSize() : PageRequest.DEFAULT_SIZE;
+            JobView.Page page = jobs.list(request.getStatus().isEmpty() ? null : request.getStatus(), pageNumber, size);
             return ListJobsResponse.newBuilder().addAllJobs(page.items().stream().map(TrainerGrpcService::job).toList())
-                    .setTotal(page.total()).build();
+                    .setTotal(page.total()).setPage(page.page()).setSize(page.size()).build();
         });
     }
 

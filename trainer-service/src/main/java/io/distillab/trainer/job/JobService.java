@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agroal.api.AgroalDataSource;
+import io.distillab.service.support.paging.PageRequest;
 import io.distillab.trainer.data.MetricsServiceApi;
 import io.distillab.trainer.data.TrajectoryFiles;
 import io.distillab.trainer.engine.TrainingEngine;
@@ -264,8 +265,8 @@ public class JobService {
         if (page < 0) {
             throw ProblemException.invalid("page", "must be 0 or more");
         }
-        if (size < 1 || size > 500) {
-            throw ProblemException.invalid("size", "must be between 1 and 500");
+        if (size < 1 || size > PageRequest.MAX_SIZE) {
+            throw ProblemException.invalid("size", "must be between 1 and " + PageRequest.MAX_SIZE);
         }
         var query = status == null ? TrainingJob.<TrainingJob>find("order by id desc")
                 : TrainingJob.<TrainingJob>find("status = ?1 order by id desc", status);

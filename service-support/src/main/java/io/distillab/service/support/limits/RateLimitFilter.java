@@ -13,7 +13,8 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 /**
  * Refuses a REST request with 429 and Retry-After when its client has used up its rate. The
  * client is the authenticated principal (an API key's name, a JWT's subject), else the remote
- * address. Only the REST API is limited: health, metrics and gRPC are not REST endpoints.
+ * address. Health and metrics are not REST endpoints and are not limited; gRPC calls draw on the
+ * same buckets through {@link GrpcRateLimitInterceptor}.
  * Behind a proxy, the remote address is the proxy's unless
  * {@code quarkus.http.proxy.proxy-address-forwarding} is on.
  */

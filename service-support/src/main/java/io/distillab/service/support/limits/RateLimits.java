@@ -4,8 +4,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * The per-client request rate of the REST API ({@code distillab.limits.rate.*}): a token bucket
- * per client, see {@link ClientRateLimiter} and {@link RateLimitFilter}.
+ * The per-client request rate of the REST API and gRPC ({@code distillab.limits.rate.*}): a token
+ * bucket per client, shared by both, see {@link ClientRateLimiter}, {@link RateLimitFilter} and
+ * {@link GrpcRateLimitInterceptor}.
  */
 @ApplicationScoped
 public class RateLimits {

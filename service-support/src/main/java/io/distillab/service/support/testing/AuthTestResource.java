@@ -30,6 +30,11 @@ public class AuthTestResource implements QuarkusTestResourceLifecycleManager {
     public static final String ISSUER = "https://issuer.test.distillab";
     public static final String ROLES_CLAIM = "distillab_roles";
     public static final String KEY_ID = "test-key";
+    /**
+     * The audience every {@link TestAuth#jwt} token names; a service's test profile may require it
+     * ({@code distillab.auth.jwt.audience}), the others leave the audience unchecked.
+     */
+    public static final String AUDIENCE = "distillab-test";
     static final String PRIVATE_KEY_PROPERTY = "distillab.test.auth.private-key";
     static final String ADMIN_KEY_FILE_PROPERTY = "distillab.test.auth.admin-key-file";
 

@@ -48,13 +48,16 @@ public final class TestAuth {
         return "Bearer " + adminKey();
     }
 
-    /** A JWT from the test issuer with these roles in the configured claim, valid for five minutes. */
+    /**
+     * A JWT from the test issuer for the audience {@link AuthTestResource#AUDIENCE}, with these roles
+     * in the configured claim, valid for five minutes.
+     */
     public static String jwt(String subject, String... roles) {
         return jwt(AuthTestResource.ISSUER, subject, Instant.now().plus(Duration.ofMinutes(5)), roles);
     }
 
     public static String jwt(String issuer, String subject, Instant expires, String... roles) {
-        return Jwt.issuer(issuer).subject(subject).upn(subject)
+        return Jwt.issuer(issuer).subject(subject).upn(subject).audience(AuthTestResource.AUDIENCE)
                 .claim(AuthTestResource.ROLES_CLAIM, List.of(roles))
                 .issuedAt(expires.minus(Duration.ofMinutes(10))).expiresAt(expires)
                 .jws().keyId(AuthTestResource.KEY_ID).sign(issuerKey());
