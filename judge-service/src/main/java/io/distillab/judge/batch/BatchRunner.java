@@ -55,7 +55,7 @@ public class BatchRunner {
                 .merge(settings.batch().concurrency());
     }
 
-    private <Q, A> BatchLine<A> judgeOne(int index, Q item, Function<Q, Judgment<A>> judge) {
+    static <Q, A> BatchLine<A> judgeOne(int index, Q item, Function<Q, Judgment<A>> judge) {
         try {
             return new BatchLine<>(index, judge.apply(item), null);
         } catch (RuntimeException e) {
