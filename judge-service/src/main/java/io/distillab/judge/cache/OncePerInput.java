@@ -74,7 +74,7 @@ public final class OncePerInput<R> implements AutoCloseable {
      * @param lease        how long a claim lives unless its holder renews it (a third of it apart)
      * @param maxWait      how long a request waits for a claim held elsewhere before it gives up
      * @param pollInitial  first delay between looks at a claim held elsewhere; doubles up to {@code pollMax}
-     * @param writeAttempts attempts to write a result before the claim is left to run out
+     * @param writeAttempts attempts to write a result before it is kept unwritten (or given up)
      * @param writeBackoff delay before the second write attempt; doubles after each failure
      * @param maxUnwritten  results kept in memory, unwritten, while the database is down; beyond it a
      *                      result whose write attempts all failed is given up
@@ -153,14 +153,14 @@ public final class OncePerInput<R> implements AutoCloseable {
         void sleep(Duration d) throws InterruptedException;
     }
 
+    /** How often results kept unwritten are written again while the database is down. */
+    static final Duration UNWRITTEN_RETRY = Duration.ofSeconds(1);
+
     private final Store<R> store;
     private final Settings settings;
     private final Listener listener;
     private final Sleeper sleeper;
     private final LongSupplier nanoTime;
-    /** How often results kept unwritten are written again while the database is down. */
-    static final Duration UNWRITTEN_RETRY = Duration.ofSeconds(1);
-
     private final Set<String> held = ConcurrentHashMap.newKeySet();
     /** Results whose write attempts all failed, by key, until a retry stores them. */
     private final Map<String, R> unwritten = new ConcurrentHashMap<>();
@@ -200,14 +200,14 @@ public final class OncePerInput<R> implements AutoCloseable {
      * @throws ClaimWaitTimeoutException when another replica's claim outlasted {@link Settings#maxWait}
      */
     public Outcome<R> get(String key, Supplier<R> ask) {
-        long start = nanoTime.getAsLong();
-        long deadline = start + settings.maxWait().toNanos();
-        Duration delay = settings.pollInitial();
-        boolean waited = false;
         R mine = unwritten.get(key);
         if (mine != null) {
             return new Stored<>(mine); // answered here, its write waiting for the database
         }
+        long start = nanoTime.getAsLong();
+        long deadline = start + settings.maxWait().toNanos();
+        Duration delay = settings.pollInitial();
+        boolean waited = false;
         while (true) {
             Optional<R> stored = store.find(key);
             if (stored.isEmpty()) {
@@ -286,8 +286,8 @@ public final class OncePerInput<R> implements AutoCloseable {
     }
 
     /**
-     * Writes the results kept unwritten, each with its claim's release; stops
-     * at the first failure (the database is still away) until the next round.
+     * Writes the results kept unwritten, each with its claim's release; stops at the first failure
+     * (the database is still away) until the next round.
      */
     void writeUnwritten() {
         for (Map.Entry<String, R> e : List.copyOf(unwritten.entrySet())) {
