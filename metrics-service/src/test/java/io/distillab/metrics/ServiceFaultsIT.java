@@ -9,8 +9,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.distillab.core.analysis.AnalysisOptions;
-import io.distillab.service.support.EmbeddedPostgresServer;
+import io.distillab.service.support.testing.DatabaseOutageDrill;
 import io.distillab.service.support.testing.PackagedService;
+import io.distillab.service.support.testing.RestartablePostgres;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -30,13 +31,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -50,14 +47,14 @@ import org.junit.jupiter.api.io.TempDir;
  * service itself SIGKILLed in the middle of an import and an analysis.
  *
  * <p>Needs the service packaged: a failsafe test ({@code ./mvnw -B -pl metrics-service -am verify}).
- * Tolerances are stated where used: a request may take at most {@link #ANSWER_WITHIN} (the pool's
- * 5 s acquisition timeout plus a loaded machine's slack), and readiness must follow the database
- * within {@link #HEALTH_FOLLOWS}.
+ * The outage's phases and tolerances are {@link DatabaseOutageDrill}'s (service-support, shared with
+ * judge-service's and trainer-service's outage tests): a request may take at most
+ * {@link DatabaseOutageDrill#ANSWER_WITHIN}, readiness must follow the database within
+ * {@link DatabaseOutageDrill#HEALTH_FOLLOWS}.
  */
 class ServiceFaultsIT {
     static final Duration STARTUP = Duration.ofMinutes(3);
-    static final Duration ANSWER_WITHIN = Duration.ofSeconds(15);
-    static final Duration HEALTH_FOLLOWS = Duration.ofSeconds(30);
+    static final Duration ANSWER_WITHIN = DatabaseOutageDrill.ANSWER_WITHIN;
     static final ObjectMapper JSON = new ObjectMapper();
     static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
@@ -84,16 +81,9 @@ class ServiceFaultsIT {
     // PostgreSQL stopped (immediate shutdown) and restarted under load
     // ------------------------------------------------------------------------------------------
 
-    /** One request's outcome as the client saw it. */
-    record Outcome(String kind, long startedNanos, long nanos, int status, String contentType, String body,
-                   String acknowledged) {
-    }
-
     @Test
     void postgresStoppedUnderLoadAnswers503ThenRecoversWithoutRestartAndLosesNothingAcknowledged() throws Exception {
-        Path pgData = work.resolve("external-pg");
-        EmbeddedPostgresServer pg = EmbeddedPostgresServer.start(pgData, true, 0);
-        int pgPort = pg.port();
+        RestartablePostgres pg = RestartablePostgres.start(work.resolve("external-pg"));
         PackagedService metrics = PackagedService.of(TestData.root().resolve("metrics-service"), work.resolve("home-a"))
                 .property("quarkus.datasource.jdbc.url", pg.jdbcUrl())
                 // three clients as fast as the service answers, with one key: the rate limit would
@@ -101,85 +91,28 @@ class ServiceFaultsIT {
                 .property("distillab.limits.rate.enabled", "false")
                 .property("distillab.worker.poll", "200ms")
                 .jvmOption("-Xmx512m");
-        ConcurrentLinkedQueue<Outcome> outcomes = new ConcurrentLinkedQueue<>();
-        AtomicBoolean loading = new AtomicBoolean(true);
-        ExecutorService clients = Executors.newFixedThreadPool(3);
         try {
             metrics.start().awaitReady(STARTUP);
             String key = metrics.adminKey();
-            long pid = metrics.pid();
             long dataset = createDataset(metrics, key, "load-" + System.nanoTime()).orElseThrow();
-            for (int i = 0; i < 3; i++) {
-                clients.submit(() -> {
-                    while (loading.get()) {
-                        outcomes.add(oneRequest(metrics, key, dataset));
-                        pause(50);
-                    }
-                    return null;
-                });
-            }
-            pause(2_000);
-
-            long stoppedAt = System.nanoTime();
-            stopImmediately(pgData);
-            pg.close(); // pg_ctl stop finds nothing to stop (logged); releases the data directory's lock
-            awaitReadiness(metrics, 503);
-            pause(3_000); // clients keep asking while the database is gone
-            long restartedAt = System.nanoTime();
-            pg = EmbeddedPostgresServer.start(pgData, true, pgPort);
-            awaitReadiness(metrics, 200);
-            long recoveredAt = System.nanoTime();
-            pause(3_000);
-            loading.set(false);
-            clients.shutdown();
-            assertTrue(clients.awaitTermination(ANSWER_WITHIN.toSeconds() * 2, TimeUnit.SECONDS));
-            assertEquals(pid, metrics.pid(), "the service was not restarted");
-            assertTrue(metrics.alive());
-
-            List<Outcome> all = new ArrayList<>(outcomes);
-            int failedTransport = 0;
-            for (Outcome o : all) {
-                assertTrue(o.nanos() < ANSWER_WITHIN.toNanos(), "a request hung: " + o);
-                if (o.status() < 0) {
-                    failedTransport++;
-                    continue;
-                }
-                assertTrue(o.status() / 100 == 2 || o.status() == 503, "neither success nor a clean 503: " + o);
-                if (o.status() == 503) {
-                    assertTrue(o.contentType().startsWith("application/problem+json"), o.toString());
-                    assertTrue(o.body().contains("database-unavailable"), o.toString());
-                    for (String internal : List.of("PSQL", "SQL", "jdbc", "Exception", "postgres", "localhost", "at io.")) {
-                        assertFalse(o.body().contains(internal), "internals in a problem body: " + o);
-                    }
-                }
-            }
-            assertEquals(0, failedTransport, "requests without an HTTP answer");
-            long during = all.stream().filter(o -> o.startedNanos() > stoppedAt && o.startedNanos() < restartedAt)
-                    .filter(o -> o.status() == 503).count();
-            assertTrue(during > 0, "no request met the stopped database: the fault was not exercised");
-            List<Outcome> afterRecovery = all.stream().filter(o -> o.startedNanos() > recoveredAt + 1_000_000_000L).toList();
-            assertTrue(afterRecovery.size() > 5, "too few requests after recovery: " + afterRecovery.size());
-            assertTrue(afterRecovery.stream().allMatch(o -> o.status() / 100 == 2),
-                    "failures more than 1 s after readiness came back: "
-                            + afterRecovery.stream().filter(o -> o.status() / 100 != 2).toList());
+            DatabaseOutageDrill.Result drill = DatabaseOutageDrill.run(metrics, pg, 3, () -> oneRequest(metrics, key, dataset));
+            System.out.println("database outage drill, what the clients met:\n" + drill.summary());
+            drill.assertCleanOutageAndRecovery();
 
             // Nothing acknowledged is lost: every dataset created and every upload stored is there.
-            JsonNode datasets = listAll(metrics, key, "/api/v1/datasets");
             Set<String> names = new HashSet<>();
-            datasets.forEach(d -> names.add(d.get("name").asText()));
+            listAll(metrics, key, "/api/v1/datasets").forEach(d -> names.add(d.get("name").asText()));
             JsonNode uploads = listAll(metrics, key, "/api/v1/datasets/" + dataset + "/uploads");
             Set<String> uploadIds = new HashSet<>();
             uploads.forEach(u -> uploadIds.add(u.get("id").asText()));
-            int acknowledgedUploads = 0;
-            for (Outcome o : all) {
-                if (o.status() == 201 && o.kind().equals("create")) {
-                    assertTrue(names.contains(o.acknowledged()), "acknowledged dataset lost: " + o.acknowledged());
-                } else if (o.status() == 201 && o.kind().equals("upload")) {
-                    acknowledgedUploads++;
-                    assertTrue(uploadIds.contains(o.acknowledged()), "acknowledged upload lost: " + o.acknowledged());
-                }
+            for (String name : drill.acknowledged("create")) {
+                assertTrue(names.contains(name), "acknowledged dataset lost: " + name);
             }
-            assertTrue(acknowledgedUploads > 0);
+            List<String> acknowledgedUploads = drill.acknowledged("upload");
+            assertFalse(acknowledgedUploads.isEmpty());
+            for (String id : acknowledgedUploads) {
+                assertTrue(uploadIds.contains(id), "acknowledged upload lost: " + id);
+            }
             // an upload is whole or absent: the dataset holds exactly its uploads' trajectories
             JsonNode view = getJson(metrics, key, "/api/v1/datasets/" + dataset);
             assertEquals(3L * uploads.size(), view.get("trajectories").asLong());
@@ -187,68 +120,30 @@ class ServiceFaultsIT {
         } catch (AssertionError | Exception e) {
             throw new AssertionError(e.getMessage() + "\n--- the service's output, last lines:\n" + metrics.logTail(80), e);
         } finally {
-            loading.set(false);
-            clients.shutdownNow();
             metrics.close();
             pg.close();
         }
     }
 
     /** A request of the mix: create a dataset, upload three trajectories, or list datasets. */
-    static Outcome oneRequest(PackagedService metrics, String key, long dataset) {
+    static DatabaseOutageDrill.Outcome oneRequest(PackagedService metrics, String key, long dataset) {
         int dice = ThreadLocalRandom.current().nextInt(10);
-        String kind;
-        HttpRequest.Builder request;
-        String acknowledge = null;
+        HttpRequest.Builder request = HttpRequest.newBuilder().header("Authorization", "Bearer " + key)
+                .timeout(ANSWER_WITHIN.multipliedBy(2));
         if (dice < 4) {
-            kind = "create";
-            acknowledge = "fault-" + System.nanoTime() + "-" + ThreadLocalRandom.current().nextInt(1_000_000);
-            request = HttpRequest.newBuilder(URI.create(metrics.url("/api/v1/datasets")))
+            String name = "fault-" + System.nanoTime() + "-" + ThreadLocalRandom.current().nextInt(1_000_000);
+            return DatabaseOutageDrill.send(HTTP, "create", request.uri(URI.create(metrics.url("/api/v1/datasets")))
                     .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"" + acknowledge + "\"}"));
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"" + name + "\"}")).build(), r -> name);
         } else if (dice < 8) {
-            kind = "upload";
-            request = HttpRequest.newBuilder(URI.create(metrics.url("/api/v1/datasets/" + dataset
-                            + "/trajectories?format=tau-bench&filename=small-airline.json")))
+            return DatabaseOutageDrill.send(HTTP, "upload", request.uri(URI.create(metrics.url("/api/v1/datasets/"
+                            + dataset + "/trajectories?format=tau-bench&filename=small-airline.json")))
                     .header("Content-Type", "application/octet-stream")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(smallUpload));
-        } else {
-            kind = "list";
-            request = HttpRequest.newBuilder(URI.create(metrics.url("/api/v1/datasets"))).GET();
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(smallUpload)).build(),
+                    r -> JSON.readTree(r.body()).get("id").asText());
         }
-        long t0 = System.nanoTime();
-        try {
-            HttpResponse<String> r = HTTP.send(request.header("Authorization", "Bearer " + key)
-                    .timeout(ANSWER_WITHIN.multipliedBy(2)).build(), HttpResponse.BodyHandlers.ofString());
-            String ack = null;
-            if (r.statusCode() == 201) {
-                ack = kind.equals("upload") ? JSON.readTree(r.body()).get("id").asText() : acknowledge;
-            }
-            return new Outcome(kind, t0, System.nanoTime() - t0, r.statusCode(),
-                    r.headers().firstValue("Content-Type").orElse(""), r.body(), ack);
-        } catch (IOException e) {
-            return new Outcome(kind, t0, System.nanoTime() - t0, -1, "", e.toString(), null);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new Outcome(kind, t0, System.nanoTime() - t0, -1, "", "interrupted", null);
-        }
-    }
-
-    /** PostgreSQL's immediate shutdown (what {@code pg_ctl stop -m immediate} sends): SIGQUIT to the postmaster. */
-    static void stopImmediately(Path dataDir) throws Exception {
-        long pid = Long.parseLong(Files.readAllLines(dataDir.resolve("postmaster.pid")).get(0).trim());
-        ProcessHandle postmaster = ProcessHandle.of(pid).orElseThrow();
-        Process kill = new ProcessBuilder("kill", "-QUIT", String.valueOf(pid)).inheritIO().start();
-        assertEquals(0, kill.waitFor());
-        postmaster.onExit().get(30, TimeUnit.SECONDS);
-    }
-
-    static void awaitReadiness(PackagedService service, int status) {
-        long deadline = System.nanoTime() + HEALTH_FOLLOWS.toNanos();
-        while (service.status("/q/health/ready") != status) {
-            assertTrue(System.nanoTime() < deadline, "readiness did not answer " + status + " within " + HEALTH_FOLLOWS);
-            pause(200);
-        }
+        return DatabaseOutageDrill.send(HTTP, "list", request.uri(URI.create(metrics.url("/api/v1/datasets"))).GET().build(),
+                null);
     }
 
     // ------------------------------------------------------------------------------------------

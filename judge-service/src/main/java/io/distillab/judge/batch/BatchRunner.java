@@ -2,6 +2,7 @@ package io.distillab.judge.batch;
 
 import io.distillab.judge.api.InvalidRequestException;
 import io.distillab.service.support.errors.ErrorReference;
+import io.distillab.service.support.problem.DatabaseUnavailable;
 import io.distillab.service.support.limits.PayloadTooLargeException;
 import io.distillab.judge.judgment.JudgeRequest;
 import io.distillab.judge.judgment.JudgeSettings;
@@ -28,6 +29,10 @@ import org.jboss.logging.Logger;
 public class BatchRunner {
     private static final Logger LOG = Logger.getLogger(BatchRunner.class);
 
+    /** A line's error when PostgreSQL cannot be reached (the single endpoints answer 503 then). */
+    public static final String DATABASE_UNAVAILABLE = "database unavailable: the service's database cannot be reached "
+            + "right now; nothing of this item was stored; send it again later";
+
     /** The setting that bounds a batch's items. */
     public static final String MAX_ITEMS_SETTING = "distillab.limits.judge-batch-items";
 
@@ -50,10 +55,15 @@ public class BatchRunner {
                 .merge(settings.batch().concurrency());
     }
 
-    private <Q, A> BatchLine<A> judgeOne(int index, Q item, Function<Q, Judgment<A>> judge) {
+    static <Q, A> BatchLine<A> judgeOne(int index, Q item, Function<Q, Judgment<A>> judge) {
         try {
             return new BatchLine<>(index, judge.apply(item), null);
         } catch (RuntimeException e) {
+            if (DatabaseUnavailable.isCause(e)) {
+                // not a bug: the lines already sent stand, this item may be sent again once PostgreSQL is back
+                LOG.warnf("Batch item %d: database unavailable (%s)", index, e.getMessage());
+                return new BatchLine<>(index, null, DATABASE_UNAVAILABLE);
+            }
             // a bug or an outage: the exception is for the log, the caller gets its reference
             String reference = ErrorReference.next();
             LOG.errorf(e, "Batch item %d failed: internal error, reference %s", index, reference);

@@ -312,10 +312,23 @@ public class JudgmentCache implements OncePerInput.Store<JudgmentCache.Stored> {
         }
 
         @Override
+        public void writeDeferred(String key, int unwritten, RuntimeException e) {
+            meters.counter("distillab.judge.cache.write.deferred").increment();
+            LOG.warnf("Could not write judgment %s after every attempt (%s); it is returned, kept here and written "
+                    + "again every %d ms (%d kept unwritten)", key, e.getMessage(), OncePerInput.UNWRITTEN_RETRY.toMillis(),
+                    unwritten);
+        }
+
+        @Override
+        public void unwrittenStored(String key) {
+            LOG.infof("Judgment %s, kept unwritten, is stored now", key);
+        }
+
+        @Override
         public void writeGaveUp(String key, RuntimeException e) {
             meters.counter("distillab.judge.cache.write.failures").increment();
-            LOG.errorf(e, "Could not write judgment %s after every attempt; it is returned, and its claim "
-                    + "runs out so that a later request judges it again", key);
+            LOG.errorf(e, "Gave up writing judgment %s; its claim runs out so that a later request judges it again",
+                    key);
         }
 
         @Override

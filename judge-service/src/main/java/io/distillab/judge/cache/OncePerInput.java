@@ -2,6 +2,7 @@ package io.distillab.judge.cache;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,9 +25,13 @@ import java.util.function.Supplier;
  * leases of the claims they hold while they work, so only a dead replica's claims run out.
  *
  * <p>A result whose write fails is written again with a doubling delay, a bounded number of
- * times; if every attempt fails the caller still gets the result, the failure is reported to the
- * {@link Listener}, and the claim is no longer renewed: it runs out and a later request asks the
- * judge again, so the judgment is never silently lost, only paid twice.
+ * times. If every attempt fails (the database is down for longer) the caller still gets the result,
+ * and the result is kept <em>unwritten</em> in this replica: answered from memory to requests here,
+ * its claim still renewed (other replicas wait for it rather than ask the judge again), written
+ * again every {@link #UNWRITTEN_RETRY} until the database takes it. Only beyond
+ * {@link Settings#maxUnwritten} such results, or when the replica stops first, is a result given
+ * up: reported to the {@link Listener}, its claim left to run out, so that a later request asks the
+ * judge again. A judgment is never silently lost; at worst it is paid twice.
  *
  * <p>Plain Java: the database side is the {@link Store}; {@code JudgmentCache} is the PostgreSQL one.
  *
@@ -69,11 +74,16 @@ public final class OncePerInput<R> implements AutoCloseable {
      * @param lease        how long a claim lives unless its holder renews it (a third of it apart)
      * @param maxWait      how long a request waits for a claim held elsewhere before it gives up
      * @param pollInitial  first delay between looks at a claim held elsewhere; doubles up to {@code pollMax}
-     * @param writeAttempts attempts to write a result before the claim is left to run out
+     * @param writeAttempts attempts to write a result before it is kept unwritten (or given up)
      * @param writeBackoff delay before the second write attempt; doubles after each failure
+     * @param maxUnwritten  results kept in memory, unwritten, while the database is down; beyond it a
+     *                      result whose write attempts all failed is given up
      */
     public record Settings(Duration lease, Duration maxWait, Duration pollInitial, Duration pollMax,
-            int writeAttempts, Duration writeBackoff) {
+            int writeAttempts, Duration writeBackoff, int maxUnwritten) {
+        /** A judgment's JSON is a few hundred bytes: 10,000 of them are a few MB of heap. */
+        public static final int DEFAULT_MAX_UNWRITTEN = 10_000;
+
         public Settings {
             if (writeAttempts < 1) {
                 throw new IllegalArgumentException("writeAttempts must be at least 1, got " + writeAttempts);
@@ -81,6 +91,14 @@ public final class OncePerInput<R> implements AutoCloseable {
             if (lease.isNegative() || lease.isZero()) {
                 throw new IllegalArgumentException("lease must be positive, got " + lease);
             }
+            if (maxUnwritten < 0) {
+                throw new IllegalArgumentException("maxUnwritten must be 0 or more, got " + maxUnwritten);
+            }
+        }
+
+        public Settings(Duration lease, Duration maxWait, Duration pollInitial, Duration pollMax, int writeAttempts,
+                Duration writeBackoff) {
+            this(lease, maxWait, pollInitial, pollMax, writeAttempts, writeBackoff, DEFAULT_MAX_UNWRITTEN);
         }
     }
 
@@ -93,7 +111,7 @@ public final class OncePerInput<R> implements AutoCloseable {
     public record Stored<R>(R result) implements Outcome<R> {
     }
 
-    /** Asked by this call; {@code written} is false when every write attempt failed. */
+    /** Asked by this call; {@code written} is false when every write attempt failed (kept unwritten or given up). */
     public record Asked<R>(R result, boolean written) implements Outcome<R> {
     }
 
@@ -107,6 +125,14 @@ public final class OncePerInput<R> implements AutoCloseable {
     /** Failures worth logging and counting; called on the thread that met them. */
     public interface Listener {
         default void writeFailed(String key, int attempt, RuntimeException e) {
+        }
+
+        /** Every attempt failed; the result is kept and written again until the database takes it. */
+        default void writeDeferred(String key, int unwritten, RuntimeException e) {
+        }
+
+        /** A result kept unwritten is in the database now. */
+        default void unwrittenStored(String key) {
         }
 
         default void writeGaveUp(String key, RuntimeException e) {
@@ -127,19 +153,29 @@ public final class OncePerInput<R> implements AutoCloseable {
         void sleep(Duration d) throws InterruptedException;
     }
 
+    /** How often results kept unwritten are written again while the database is down. */
+    static final Duration UNWRITTEN_RETRY = Duration.ofSeconds(1);
+
     private final Store<R> store;
     private final Settings settings;
     private final Listener listener;
     private final Sleeper sleeper;
     private final LongSupplier nanoTime;
     private final Set<String> held = ConcurrentHashMap.newKeySet();
+    /** Results whose write attempts all failed, by key, until a retry stores them. */
+    private final Map<String, R> unwritten = new ConcurrentHashMap<>();
     private final ScheduledExecutorService renewals;
 
-    /** With real time and a daemon thread renewing held claims every third of the lease. */
+    /**
+     * With real time and a daemon thread renewing held claims every third of the lease and writing
+     * unwritten results again every {@link #UNWRITTEN_RETRY}.
+     */
     public OncePerInput(Store<R> store, Settings settings, Listener listener) {
         this(store, settings, listener, d -> Thread.sleep(d.toMillis()), System::nanoTime);
         long every = Math.max(1, settings.lease().toMillis() / 3);
         renewals.scheduleWithFixedDelay(this::renewHeld, every, every, TimeUnit.MILLISECONDS);
+        renewals.scheduleWithFixedDelay(this::writeUnwritten, UNWRITTEN_RETRY.toMillis(), UNWRITTEN_RETRY.toMillis(),
+                TimeUnit.MILLISECONDS);
     }
 
     /** Without the renewing thread (tests call {@link #renewHeld} themselves). */
@@ -164,6 +200,10 @@ public final class OncePerInput<R> implements AutoCloseable {
      * @throws ClaimWaitTimeoutException when another replica's claim outlasted {@link Settings#maxWait}
      */
     public Outcome<R> get(String key, Supplier<R> ask) {
+        R mine = unwritten.get(key);
+        if (mine != null) {
+            return new Stored<>(mine); // answered here, its write waiting for the database
+        }
         long start = nanoTime.getAsLong();
         long deadline = start + settings.maxWait().toNanos();
         Duration delay = settings.pollInitial();
@@ -218,9 +258,7 @@ public final class OncePerInput<R> implements AutoCloseable {
                 return new Asked<>(result, true);
             } catch (RuntimeException e) {
                 if (attempt == settings.writeAttempts()) {
-                    // Stop renewing: the claim runs out and a later request asks again.
-                    held.remove(key);
-                    listener.writeGaveUp(key, e);
+                    keepUnwritten(key, result, e);
                     return new Asked<>(result, false);
                 }
                 listener.writeFailed(key, attempt, e);
@@ -228,6 +266,45 @@ public final class OncePerInput<R> implements AutoCloseable {
                 backoff = backoff.multipliedBy(2);
             }
         }
+    }
+
+    /**
+     * Keeps a result whose every write attempt failed, its claim still held and renewed, for
+     * {@link #writeUnwritten}; beyond {@link Settings#maxUnwritten} gives it up instead: no longer
+     * renewed, the claim runs out and a later request asks again.
+     */
+    private void keepUnwritten(String key, R result, RuntimeException e) {
+        synchronized (unwritten) {
+            if (unwritten.size() < settings.maxUnwritten()) {
+                unwritten.put(key, result);
+                listener.writeDeferred(key, unwritten.size(), e);
+                return;
+            }
+        }
+        held.remove(key);
+        listener.writeGaveUp(key, e);
+    }
+
+    /**
+     * Writes the results kept unwritten, each with its claim's release; stops at the first failure
+     * (the database is still away) until the next round.
+     */
+    void writeUnwritten() {
+        for (Map.Entry<String, R> e : List.copyOf(unwritten.entrySet())) {
+            try {
+                store.storeAndRelease(e.getKey(), e.getValue());
+            } catch (RuntimeException stillDown) {
+                return;
+            }
+            unwritten.remove(e.getKey());
+            held.remove(e.getKey());
+            listener.unwrittenStored(e.getKey());
+        }
+    }
+
+    /** The keys of results kept unwritten now. */
+    Set<String> unwritten() {
+        return Set.copyOf(unwritten.keySet());
     }
 
     /** Extends the leases of every claim this replica holds now. */
@@ -263,8 +340,12 @@ public final class OncePerInput<R> implements AutoCloseable {
         }
     }
 
+    /** Stops renewing and retrying; results still unwritten are given up (reported), their claims run out. */
     @Override
     public void close() {
         renewals.shutdownNow();
+        for (String key : unwritten()) {
+            listener.writeGaveUp(key, new IllegalStateException("the replica stopped before the database took it"));
+        }
     }
 }

@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -123,6 +124,16 @@ class OncePerInputTest {
         public void writeGaveUp(String key, RuntimeException e) {
             seen.add("writeGaveUp");
         }
+
+        @Override
+        public void writeDeferred(String key, int unwritten, RuntimeException e) {
+            seen.add("writeDeferred " + unwritten);
+        }
+
+        @Override
+        public void unwrittenStored(String key) {
+            seen.add("unwrittenStored");
+        }
     }
 
     private final Db db = new Db();
@@ -224,12 +235,43 @@ class OncePerInputTest {
     }
 
     @Test
-    void aWriteThatKeepsFailingReturnsTheAnswerAndLetsTheClaimRunOutForALaterAsk() {
-        db.failWrites = 3;
+    void aWriteThatKeepsFailingIsAnsweredKeptWithItsClaimAndWrittenOnceTheDatabaseTakesIt() {
+        db.failWrites = 5; // the 3 attempts of the request, then the first retry round's
         OncePerInput<String> a = replica("a");
         var outcome = a.get("k", () -> "first answer");
         assertEquals(new OncePerInput.Asked<>("first answer", false), outcome);
+        assertEquals(List.of("writeFailed 1", "writeFailed 2", "writeDeferred 1"), events.seen);
+        assertEquals(Set.of("k"), a.unwritten());
+        assertEquals(Set.of("k"), a.held(), "its claim is still renewed: other replicas wait rather than ask again");
+        // asked again here meanwhile: the kept answer, the judge not asked
+        assertEquals(new OncePerInput.Stored<>("first answer"), a.get("k", () -> {
+            throw new AssertionError("asked again although this replica holds the answer");
+        }));
+        // and another replica waits for the claim instead of asking
+        assertEquals(OncePerInput.Claim.HELD_ELSEWHERE, new Replica(db, "b").claim("k"));
+
+        a.writeUnwritten(); // the database still refuses: kept for the next round
+        assertEquals(Set.of("k"), a.unwritten());
+        a.writeUnwritten();
+        a.writeUnwritten(); // back now
+        assertTrue(a.unwritten().isEmpty());
+        assertTrue(a.held().isEmpty());
+        assertEquals("first answer", db.results.get("k"));
+        assertFalse(db.claimHolder.containsKey("k"), "the claim went with the write");
+        assertEquals("unwrittenStored", events.seen.get(events.seen.size() - 1));
+        assertEquals(new OncePerInput.Stored<>("first answer"), replica("b").get("k", () -> "second answer"));
+    }
+
+    @Test
+    void beyondTheUnwrittenBoundAWriteThatKeepsFailingIsGivenUpAndItsClaimRunsOutForALaterAsk() {
+        db.failWrites = 3;
+        OncePerInput<String> a = new OncePerInput<>(new Replica(db, "a"), new OncePerInput.Settings(LEASE,
+                SETTINGS.maxWait(), SETTINGS.pollInitial(), SETTINGS.pollMax(), 3, SETTINGS.writeBackoff(), 0), events,
+                d -> db.clock.addAndGet(d.toNanos()), db.clock::get);
+        var outcome = a.get("k", () -> "first answer");
+        assertEquals(new OncePerInput.Asked<>("first answer", false), outcome);
         assertEquals(List.of("writeFailed 1", "writeFailed 2", "writeGaveUp"), events.seen);
+        assertTrue(a.unwritten().isEmpty());
         assertTrue(db.liveClaim("k"), "the claim stays until its lease runs out");
         assertTrue(a.held().isEmpty(), "but is no longer renewed");
         // Another request, once the lease has run out, asks again: the judgment was not lost.

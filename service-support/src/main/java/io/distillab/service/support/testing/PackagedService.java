@@ -210,6 +210,16 @@ public final class PackagedService implements AutoCloseable {
         return log;
     }
 
+    /** Copies the log to {@code file} (a test's output kept under target/ after its temporary home is gone). */
+    public void copyLogTo(Path file) {
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            Files.copy(log, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     public String logText() {
         try {
             return Files.readString(log);
