@@ -143,7 +143,9 @@ class TrainCommandTest {
                 + " \"intermediate_size\": 28672}");
         assertRefused(args(out, "--student", huge.toString()), "but the Java heap has");
 
-        assertRefused(args(out, "--device", "cuda"), "--device cuda: training on the GPU is not in this build");
+        // (whether a GPU is there or not: LoRA is refused on the GPU before the device is opened)
+        assertRefused(args(out, "--device", "cuda", "--lora"), "--lora: LoRA is trained on the CPU only in this build");
+        assertRefused(args(out, "--device", "cpu", "--precision", "bf16"), "--precision bf16: the CPU trains in fp32");
         assertRefused(args(out, "--grad-accum", "3"), "--grad-accum 3: must be >= 1 and divide --batch-size 4");
         assertRefused(args(out, "--preset", "sad"), "but no teacher");
         List<String> trajectories = new ArrayList<>(List.of("train", "--student", student.toString(), "--data",
