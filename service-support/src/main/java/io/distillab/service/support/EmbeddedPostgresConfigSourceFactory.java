@@ -23,7 +23,8 @@ import org.jboss.logging.Logger;
  *   <li>{@code distillab.embedded-postgres.enabled} (default {@code true}): {@code false} turns
  *       the default off; the datasource is then inactive until a URL is configured;</li>
  *   <li>{@code distillab.embedded-postgres.data-dir} (default
- *       {@code ~/.distillab/<quarkus.application.name>/postgres}): the cluster's directory,
+ *       {@code $DISTILLAB_HOME/<quarkus.application.name>/postgres}, DISTILLAB_HOME defaulting to
+ *       {@code ~/.distillab}): the cluster's directory,
  *       kept across restarts;</li>
  *   <li>{@code distillab.embedded-postgres.port} (default 0: any free port).</li>
  * </ul>
@@ -82,8 +83,19 @@ public final class EmbeddedPostgresConfigSourceFactory implements ConfigSourceFa
     }
 
     private static String defaultDataDir(ConfigSourceContext context) {
-        String app = valueOr(context, "quarkus.application.name", "distillab");
-        return Path.of(System.getProperty("user.home"), ".distillab", app, "postgres").toString();
+        return defaultDataDir(valueOr(context, "quarkus.application.name", "distillab"), System.getenv(),
+                System.getProperty("user.home")).toString();
+    }
+
+    /**
+     * {@code $DISTILLAB_HOME/<app>/postgres}, DISTILLAB_HOME defaulting to {@code ~/.distillab}: the
+     * same home as the local admin key's ({@code distillab.home}), so a service started with another
+     * DISTILLAB_HOME gets a database of its own and the key that goes with it.
+     */
+    static Path defaultDataDir(String app, java.util.Map<String, String> env, String userHome) {
+        String home = env.get("DISTILLAB_HOME");
+        Path base = home != null && !home.isBlank() ? Path.of(home) : Path.of(userHome, ".distillab");
+        return base.resolve(app).resolve("postgres");
     }
 
     private static String valueOr(ConfigSourceContext context, String name, String fallback) {

@@ -131,4 +131,15 @@ class EmbeddedPostgresConfigSourceFactoryTest {
         new EmbeddedPostgresConfigSourceFactory().getConfigSources(context).forEach(out::add);
         return out;
     }
+
+    /** The database lives under the same home as the local admin key: DISTILLAB_HOME, else ~/.distillab. */
+    @Test
+    void theDefaultDataDirectoryFollowsDistillabHome() {
+        assertEquals(java.nio.file.Path.of("/srv/lab/metrics-service/postgres"), EmbeddedPostgresConfigSourceFactory
+                .defaultDataDir("metrics-service", java.util.Map.of("DISTILLAB_HOME", "/srv/lab"), "/home/u"));
+        assertEquals(java.nio.file.Path.of("/home/u/.distillab/judge-service/postgres"),
+                EmbeddedPostgresConfigSourceFactory.defaultDataDir("judge-service", java.util.Map.of(), "/home/u"));
+        assertEquals(java.nio.file.Path.of("/home/u/.distillab/judge-service/postgres"), EmbeddedPostgresConfigSourceFactory
+                .defaultDataDir("judge-service", java.util.Map.of("DISTILLAB_HOME", " "), "/home/u"));
+    }
 }
