@@ -492,44 +492,85 @@ extern "C" __global__ void scatter_rows(const float* __restrict__ src, const int
 // ============================================================================================
 // The optimizer (GradientClipping, AdamW)
 
-// partial[chunk] = sum of g[i]^2 in double over the chunk's CHUNK elements (GradientClipping's
-// chunks; the host adds the chunk sums in order, as the CPU does). One block per chunk.
-extern "C" __global__ void sum_squares(const float* __restrict__ g, long long n, int chunk, double* __restrict__ partial) {
+// Both kernels work on every trainable tensor in ONE launch (a step has some 150 of them for GPT-2;
+// one launch each cost more host time than the arithmetic). The work is cut into GradientClipping's
+// chunks of CHUNK elements, numbered tensor after tensor; block b takes chunk b, and finds its
+// tensor in the slot table by the chunk numbering.
+
+// One trainable tensor as the multi-tensor kernels see it. Written on the device by tensor_slot,
+// once per tensor when training starts (JCuda does not hand out a device pointer's address, so the
+// host cannot write the table itself), then read by every step. Eight 8-byte fields.
+struct TensorSlot {
+    float* p;               // the float32 master weight
+    float* g;               // its gradient
+    float* m;               // AdamW's first moment
+    float* v;               // AdamW's second moment
+    bf16* p_copy;           // the bfloat16 product copy, or null
+    long long n;            // elements
+    long long first_chunk;  // the tensor's first chunk in the step's numbering
+    long long decays;       // 1 when weight decay applies to the tensor, 0 when not
+};
+static_assert(sizeof(TensorSlot) == 64, "the host allocates 64 bytes a slot");
+
+extern "C" __global__ void tensor_slot(TensorSlot* slots, int i, float* p, float* g, float* m, float* v, bf16* p_copy,
+                                       long long n, long long first_chunk, int decays) {
+    if (blockIdx.x == 0 && threadIdx.x == 0) slots[i] = TensorSlot{p, g, m, v, p_copy, n, first_chunk, (long long)decays};
+}
+
+// The slot whose chunks include `chunk`: the last one with first_chunk <= chunk (binary search).
+__device__ __forceinline__ int slot_of_chunk(const TensorSlot* slots, int count, long long chunk) {
+    int lo = 0, hi = count - 1;
+    while (lo < hi) {
+        int mid = (lo + hi + 1) / 2;
+        if (slots[mid].first_chunk <= chunk) lo = mid; else hi = mid - 1;
+    }
+    return lo;
+}
+
+// partial[b] = sum of g[i]^2 in double over chunk b (GradientClipping's chunks; the host adds the
+// chunk sums in order, as the CPU does).
+extern "C" __global__ void sum_squares(const TensorSlot* __restrict__ slots, int count, int chunk,
+                                       double* __restrict__ partial) {
     __shared__ double warp_part[32];
-    long long from = (long long)blockIdx.x * chunk;
-    long long to = min(n, from + chunk);
+    const TensorSlot s = slots[slot_of_chunk(slots, count, blockIdx.x)];
+    long long from = (blockIdx.x - s.first_chunk) * chunk;
+    long long to = min(s.n, from + chunk);
     double acc = 0.0;
-    for (long long i = from + threadIdx.x; i < to; i += blockDim.x) acc += (double)g[i] * g[i];
+    for (long long i = from + threadIdx.x; i < to; i += blockDim.x) acc += (double)s.g[i] * s.g[i];
     acc = warp_sum_double(acc);
     if (threadIdx.x % WARP == 0) warp_part[threadIdx.x / WARP] = acc;
     __syncthreads();
     if (threadIdx.x == 0) {
-        double s = 0.0;
-        for (int w = 0; w < (int)(blockDim.x / WARP); w++) s += warp_part[w];
-        partial[blockIdx.x] = s;
+        double sum = 0.0;
+        for (int w = 0; w < (int)(blockDim.x / WARP); w++) sum += warp_part[w];
+        partial[blockIdx.x] = sum;
     }
 }
 
 // AdamW.update, element by element with the same float32 operations in the same order (the _rn
 // intrinsics stop the compiler from fusing a multiply and an add, so each result is rounded as
 // Java rounds it): bit-identical to the CPU optimizer on the same inputs. clip_scale multiplies
-// the gradient first when GradientClipping clipped (1 otherwise: g * 1 is g). p_copy, when not
-// null, receives the new weight in bfloat16 (the product copy).
-extern "C" __global__ void adamw(float* __restrict__ p, float* __restrict__ g, float* __restrict__ m, float* __restrict__ v,
-                                 bf16* __restrict__ p_copy, long long n, float decay, float step_size, float bias2_sqrt,
-                                 float b1, float b2, float one_minus_b1, float one_minus_b2, float eps,
+// the gradient first when GradientClipping clipped (1 otherwise: g * 1 is g). A tensor that does
+// not decay is multiplied by 1 (the CPU's 1 - lr * 0). The new weight also goes to the bfloat16
+// product copy when the tensor has one. One block per chunk, as sum_squares.
+extern "C" __global__ void adamw(const TensorSlot* __restrict__ slots, int count, int chunk, float decay, float step_size,
+                                 float bias2_sqrt, float b1, float b2, float one_minus_b1, float one_minus_b2, float eps,
                                  float clip_scale, int clipped) {
-    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
-        float gi = g[i];
-        if (clipped) { gi = __fmul_rn(gi, clip_scale); g[i] = gi; }
-        float pi = __fmul_rn(p[i], decay);
-        float mi = __fadd_rn(__fmul_rn(m[i], b1), __fmul_rn(one_minus_b1, gi));
-        float vi = __fadd_rn(__fmul_rn(v[i], b2), __fmul_rn(__fmul_rn(one_minus_b2, gi), gi));
+    const TensorSlot s = slots[slot_of_chunk(slots, count, blockIdx.x)];
+    long long from = (blockIdx.x - s.first_chunk) * chunk;
+    long long to = min(s.n, from + chunk);
+    float d = s.decays ? decay : 1.f;
+    for (long long i = from + threadIdx.x; i < to; i += blockDim.x) {
+        float gi = s.g[i];
+        if (clipped) { gi = __fmul_rn(gi, clip_scale); s.g[i] = gi; }
+        float pi = __fmul_rn(s.p[i], d);
+        float mi = __fadd_rn(__fmul_rn(s.m[i], b1), __fmul_rn(one_minus_b1, gi));
+        float vi = __fadd_rn(__fmul_rn(s.v[i], b2), __fmul_rn(__fmul_rn(one_minus_b2, gi), gi));
         float denom = __fadd_rn(__fdiv_rn(__fsqrt_rn(vi), bias2_sqrt), eps);
-        m[i] = mi;
-        v[i] = vi;
+        s.m[i] = mi;
+        s.v[i] = vi;
         float pn = __fadd_rn(pi, __fdiv_rn(__fmul_rn(step_size, mi), denom));
-        p[i] = pn;
-        if (p_copy != nullptr) store(p_copy + i, pn);
+        s.p[i] = pn;
+        if (s.p_copy != nullptr) store(s.p_copy + i, pn);
     }
 }

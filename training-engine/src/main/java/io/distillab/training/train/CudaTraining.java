@@ -69,8 +69,12 @@ final class CudaTraining implements AutoCloseable {
     private final List<DeviceBuffer> m = new ArrayList<>();
     private final List<DeviceBuffer> v = new ArrayList<>();
     private final List<DeviceBuffer> buffers = new ArrayList<>();
-    private final long[] normOffsets;          // each trainable tensor's first chunk in the norm partials
+    /** GradientClipping's chunks over all trainable tensors, numbered tensor after tensor. */
+    private final int normChunks;
     private final DeviceBuffer normPartials;
+    /** transformer.cu's TensorSlot table: the optimizer's kernels cover every tensor in one launch each. */
+    private final DeviceBuffer slots;
+    private static final int SLOT_BYTES = 64;
     private final int maxTopK;
     private DeviceBuffer hChunk, tChunk, logits, tLogits, grad, dH, dNormF, rowsDev, labelsDev, spansDev,
             coefDev, rowKlDev, rowCeDev, topkIndexDev, topkLogProbDev;
@@ -142,20 +146,26 @@ final class CudaTraining implements AutoCloseable {
         this.attention = attentionFor(attention, studentHost.config().headDim());
         this.student = s;
         this.teacher = t;
-        long chunks = 0;
-        List<Long> offsets = new ArrayList<>();
         for (CudaTransformerLm.Weight w : student.weights()) {
             if (w.grad() != null) {
                 trainable.add(w);
                 m.add(zeroed(4L * w.size()));
                 v.add(zeroed(4L * w.size()));
-                offsets.add(chunks);
-                chunks += (w.size() + NORM_CHUNK - 1) / NORM_CHUNK;
             }
         }
-        offsets.add(chunks);
-        this.normOffsets = offsets.stream().mapToLong(Long::longValue).toArray();
-        this.normPartials = keep(DeviceBuffer.allocate(8L * chunks));
+        this.slots = keep(DeviceBuffer.allocate((long) SLOT_BYTES * Math.max(1, trainable.size())));
+        long chunks = 0;
+        for (int i = 0; i < trainable.size(); i++) {
+            CudaTransformerLm.Weight w = trainable.get(i);
+            layers.launch("tensor_slot", 1, 32, slots, i, w.master(), w.grad(), m.get(i), v.get(i), w.bf16Copy(),
+                    w.size(), chunks, w.host().decays() ? 1 : 0);
+            chunks += (w.size() + NORM_CHUNK - 1) / NORM_CHUNK;
+        }
+        if (chunks > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(chunks + " gradient chunks need more than 2^31 blocks");
+        }
+        this.normChunks = (int) chunks;
+        this.normPartials = keep(DeviceBuffer.allocate(8L * Math.max(1, chunks)));
         allocateLossBuffers();
     }
 
@@ -329,13 +339,11 @@ final class CudaTraining implements AutoCloseable {
     /** The global L2 norm of the gradients in double: GradientClipping's chunks, added in order. */
     double gradientNormSquared() {
         gpu.makeCurrent();
-        for (int i = 0; i < trainable.size(); i++) {
-            CudaTransformerLm.Weight w = trainable.get(i);
-            int chunks = (int) (normOffsets[i + 1] - normOffsets[i]);
-            layers.launch("sum_squares", chunks, Kernels.BLOCK, w.grad(), w.size(), NORM_CHUNK,
-                    normPartials.pointer().withByteOffset(8L * normOffsets[i]));
+        double[] partial = new double[normChunks];
+        if (normChunks == 0) {
+            return 0;
         }
-        double[] partial = new double[(int) normOffsets[trainable.size()]];
+        layers.launch("sum_squares", normChunks, Kernels.BLOCK, slots, trainable.size(), NORM_CHUNK, normPartials);
         cuMemcpyDtoH(Pointer.to(partial), normPartials.pointer(), 8L * partial.length);
         double sum = 0;
         for (double x : partial) {
@@ -346,7 +354,8 @@ final class CudaTraining implements AutoCloseable {
 
     /**
      * AdamW.step on every trainable tensor of the device (AdamW's scalars, computed as there),
-     * after multiplying the gradients by {@code clipScale} when {@code clipped}.
+     * after multiplying the gradients by {@code clipScale} when {@code clipped}: one launch over the
+     * slot table (a tensor that does not decay is multiplied by 1 there, as 1 - lr * 0 is here).
      */
     void adamw(long t, double lr, double weightDecay, boolean clipped, float clipScale) {
         gpu.makeCurrent();
@@ -354,11 +363,9 @@ final class CudaTraining implements AutoCloseable {
         double bias2 = 1 - Math.pow(AdamW.BETA2, t);
         float stepSize = (float) -(lr / bias1);
         float bias2Sqrt = (float) Math.sqrt(bias2);
-        for (int i = 0; i < trainable.size(); i++) {
-            CudaTransformerLm.Weight w = trainable.get(i);
-            double wd = w.host().decays() ? weightDecay : 0;
-            layers.launchElementwise("adamw", w.size(), w.master(), w.grad(), m.get(i), v.get(i), w.bf16Copy(),
-                    w.size(), (float) (1 - lr * wd), stepSize, bias2Sqrt, (float) AdamW.BETA1, (float) AdamW.BETA2,
+        if (normChunks > 0) {
+            layers.launch("adamw", normChunks, Kernels.BLOCK, slots, trainable.size(), NORM_CHUNK,
+                    (float) (1 - lr * weightDecay), stepSize, bias2Sqrt, (float) AdamW.BETA1, (float) AdamW.BETA2,
                     (float) (1 - AdamW.BETA1), (float) (1 - AdamW.BETA2), (float) AdamW.EPS, clipScale,
                     clipped ? 1 : 0);
         }
