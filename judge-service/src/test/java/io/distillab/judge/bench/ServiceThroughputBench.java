@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.distillab.judge.provider.ProviderGuard;
+import io.distillab.service.support.testing.TestAuth;
 import io.distillab.judge.support.InjectOpenAiStub;
-import io.distillab.judge.support.JudgeTestProfile;
 import io.distillab.judge.support.OpenAiStub;
 import io.distillab.judge.support.Requests;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -36,10 +36,11 @@ import org.junit.jupiter.api.Test;
  * cache write) against the WireMock OpenAI server answering after 50 ms, at 1, 8 and 64
  * concurrent clients, then one batch. Every request is a new input, so every one is a cache miss
  * and a provider call. Not part of the test run (the class name does not end in Test); run it with
- * {@code ./mvnw -B -pl judge-service test -Dtest='*Bench'}.
+ * {@code ./mvnw -B -pl judge-service test -Dtest='*Bench'}. It authenticates with the local admin
+ * key and runs with the per-client rate limit off ({@link ThroughputBenchProfile}).
  */
 @QuarkusTest
-@TestProfile(JudgeTestProfile.class)
+@TestProfile(ThroughputBenchProfile.class)
 class ServiceThroughputBench {
     private static final int LATENCY_MS = 50;
     private static final String MARKER = "mk-bench";
@@ -71,7 +72,7 @@ class ServiceThroughputBench {
             int judgments = Math.max(200, concurrency * 60);
             run(client, concurrency, judgments, true);
         }
-        batch(2_000);
+        batch(1_000); // distillab.limits.judge-batch-items: the most one batch may hold
     }
 
     private void run(HttpClient client, int concurrency, int judgments, boolean report) throws Exception {
@@ -136,6 +137,7 @@ class ServiceThroughputBench {
     private HttpRequest request() {
         return HttpRequest.newBuilder(URI.create(http.toString()).resolve("/api/v1/rps"))
                 .header("Content-Type", "application/json")
+                .header("Authorization", TestAuth.adminBearer())
                 .POST(HttpRequest.BodyPublishers.ofString(rpsBody().toString())).build();
     }
 
