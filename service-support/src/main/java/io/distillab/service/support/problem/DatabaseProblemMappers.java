@@ -17,6 +17,9 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 public class DatabaseProblemMappers {
     private static final Logger LOG = Logger.getLogger(DatabaseProblemMappers.class);
     static final int RETRY_AFTER_SECONDS = 5;
+    static final String TITLE = "Database unavailable";
+    static final String DETAIL = "the service's database cannot be reached right now; nothing of this request was "
+            + "stored; retry later";
 
     @ServerExceptionMapper
     public Response sql(SQLException e) {
@@ -33,9 +36,7 @@ public class DatabaseProblemMappers {
     public static Response answer(Throwable e) {
         if (DatabaseUnavailable.isCause(e)) {
             LOG.warnf("Database unavailable, answering 503: %s", DatabaseUnavailable.summary(e));
-            return Response.fromResponse(SecurityProblemMappers.problem(503, "database-unavailable",
-                            "Database unavailable", "the service's database cannot be reached right now; nothing "
-                                    + "of this request was stored; retry later"))
+            return Response.fromResponse(SecurityProblemMappers.problem(503, "database-unavailable", TITLE, DETAIL))
                     .header("Retry-After", String.valueOf(RETRY_AFTER_SECONDS)).build();
         }
         LOG.error("Database error", e);

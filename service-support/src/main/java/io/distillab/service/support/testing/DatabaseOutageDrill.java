@@ -17,7 +17,8 @@ import java.util.function.Supplier;
 /**
  * A service's PostgreSQL stopped and restarted while clients keep asking, and what the clients saw
  * checked: every request answered within a bound, each answer a success or a clean 503
- * problem+json ({@code database-unavailable}, nothing internal in it), readiness down during the
+ * problem+json ({@code database-unavailable}, nothing internal in it) or, for a gRPC call
+ * ({@link #sendGrpc}), OK or UNAVAILABLE saying the database is unavailable, readiness down during the
  * outage and up again without a restart of the service, only successes once it is back. What each
  * service acknowledged is the caller's to look up afterwards ({@link Result#acknowledged}).
  *
@@ -73,6 +74,9 @@ public final class DatabaseOutageDrill {
         }
     }
 
+    /** The content type an outcome of {@link #sendGrpc} carries, to tell it from an HTTP answer. */
+    public static final String GRPC = "application/grpc";
+
     /** What a 2xx answer acknowledged, read from it. */
     @FunctionalInterface
     public interface Acknowledgement {
@@ -95,6 +99,36 @@ public final class DatabaseOutageDrill {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new Outcome(kind, t0, System.nanoTime() - t0, -1, "", "interrupted", null);
+        }
+    }
+
+    /** One gRPC call, blocking, with a deadline; returns what it acknowledged (null when it stores nothing). */
+    @FunctionalInterface
+    public interface GrpcCall {
+        String call();
+    }
+
+    /**
+     * Makes one gRPC call and records it as an HTTP answer would be: OK as 200, UNAVAILABLE as 503,
+     * any other status as 500 (its code and description in the body), DEADLINE_EXCEEDED or a
+     * transport failure as no answer (-1). The caller gives the call a deadline of at least
+     * {@link #ANSWER_WITHIN}.
+     */
+    public static Outcome sendGrpc(String kind, GrpcCall call) {
+        long t0 = System.nanoTime();
+        try {
+            String ack = call.call();
+            return new Outcome(kind, t0, System.nanoTime() - t0, 200, GRPC, "OK", ack);
+        } catch (io.grpc.StatusRuntimeException e) {
+            io.grpc.Status.Code code = e.getStatus().getCode();
+            String body = code + ": " + e.getStatus().getDescription()
+                    + (e.getTrailers() == null ? "" : " " + e.getTrailers());
+            int status = switch (code) {
+                case UNAVAILABLE -> e.getStatus().getCause() != null ? -1 : 503; // a cause: the transport's, not the service's
+                case DEADLINE_EXCEEDED -> -1;
+                default -> 500;
+            };
+            return new Outcome(kind, t0, System.nanoTime() - t0, status, GRPC, body, null);
         }
     }
 
@@ -211,7 +245,12 @@ public final class DatabaseOutageDrill {
                 } else if (o.status() < 0) {
                     problems.add("no HTTP answer: " + o);
                 } else if (o.status() == 503) {
-                    if (!o.contentType().startsWith("application/problem+json") || !o.body().contains("database-unavailable")) {
+                    if (GRPC.equals(o.contentType())) {
+                        if (!o.body().startsWith("UNAVAILABLE: Database unavailable") || !o.body().contains("retry-after=")) {
+                            problems.add("an UNAVAILABLE that is not the database's, with retry-after: " + o);
+                        }
+                    } else if (!o.contentType().startsWith("application/problem+json")
+                            || !o.body().contains("database-unavailable")) {
                         problems.add("a 503 that is not the database-unavailable problem: " + o);
                     }
                     for (String internal : INTERNALS) {
