@@ -13,8 +13,9 @@
 #    fp32/tf32/bf16, the chunked loss with and without a teacher; the optimizer bit for bit; ten
 #    steps of `distillab train` CPU against GPU; resume on the GPU (tolerances: CudaTrainingCheck).
 # 3. Flash attention kernels against their CPU reference, when built.
-# 4. Timing: GPT-2 124M and the Qwen3-0.6B shape at T = 1024, tokens/s and MFU; then llm.c's
-#    train_gpt2cu on the same GPT-2 configuration.
+# 4. Timing: GPT-2 124M (B = 16, 32, 64) and the Qwen3-0.6B shape (B = 8, 16) at T = 1024, tokens/s
+#    and MFU, each followed by a launch profile (device ms by kernel and product; PROFILE_STEPS=0
+#    skips it); then llm.c's train_gpt2cu on the same GPT-2 configuration.
 # Logs go to $OUT (or ./out); a short summary is printed last.
 set -uo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -89,9 +90,11 @@ if [[ "${LOSS_CHECK:-0}" == 1 ]]; then
 fi
 
 stamp "4. timing"
-distillab bench gpu-train --time --model gpt2 --precision bf16 --batch-size "${GPT2_BATCHES:-16,32}" --seq-len 1024 --steps 8 \
-    --json "$out/time.jsonl" > "$out/time-gpt2.log" 2>&1
-grep -E '^time|rror|xception' "$out/time-gpt2.log" | cut -c1-260 | head
+# --profile 3: three more steps with every launch timed by CUDA events (device ms by kernel and product
+# shape, and how busy the device was), printed after each configuration's time line
+distillab bench gpu-train --time --model gpt2 --precision bf16 --batch-size "${GPT2_BATCHES:-16,32,64}" --seq-len 1024 --steps 8 \
+    --profile "${PROFILE_STEPS:-3}" --json "$out/time.jsonl" > "$out/time-gpt2.log" 2>&1
+grep -E '^time|^profile|rror|xception' "$out/time-gpt2.log" | cut -c1-260 | head
 if [[ -n "${llmc_b1:-}" ]]; then
     stamp "llm.c: waiting for the builds"
     wait "$llmc_b1" "$llmc_b2"
@@ -103,9 +106,9 @@ if [[ -n "${llmc_b1:-}" ]]; then
 fi
 stamp "5. more timing"
 if [[ "${MORE_TIMING:-1}" != 1 ]]; then stamp "done"; pack; exit 0; fi
-distillab bench gpu-train --time --model qwen3 --precision bf16 --batch-size 8 --seq-len 1024 --steps 6 \
-    --json "$out/time.jsonl" > "$out/time-qwen3.log" 2>&1
-grep -E '^time|rror|xception' "$out/time-qwen3.log" | cut -c1-260 | head
+distillab bench gpu-train --time --model qwen3 --precision bf16 --batch-size 8,16 --seq-len 1024 --steps 6 \
+    --profile "${PROFILE_STEPS:-3}" --json "$out/time.jsonl" > "$out/time-qwen3.log" 2>&1
+grep -E '^time|^profile|rror|xception' "$out/time-qwen3.log" | cut -c1-260 | head
 if [[ "$mode" != quick ]]; then
     distillab bench gpu-train --time --model gpt2 --precision tf32 --batch-size 16 --seq-len 1024 --steps 6 \
         --json "$out/time.jsonl" > "$out/time-gpt2-tf32.log" 2>&1

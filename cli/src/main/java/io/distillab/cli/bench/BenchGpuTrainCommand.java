@@ -73,12 +73,21 @@ public final class BenchGpuTrainCommand implements Callable<Integer> {
     @Option(names = "--work", description = "Folder for the runs' checkpoints (default: a temporary folder).")
     Path work;
 
+    @Option(names = "--profile", paramLabel = "STEPS", defaultValue = "0",
+            description = "With --time: so many more steps with every kernel and product timed by CUDA events; "
+                    + "prints device milliseconds per step by launch name (default: none).")
+    int profileSteps;
+
     @Option(names = "--json", description = "Append one JSON line per timed configuration to this file.")
     Path json;
 
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
+        if (profileSteps < 0) {
+            spec.commandLine().getErr().println("distillab: error: --profile: must be 0 or more, not " + profileSteps);
+            return ExitCodes.BAD_INPUT;
+        }
         if (!check && !time && !flashCheck) {
             spec.commandLine().getErr().println("distillab: error: give --check, --time, --flash-check or several");
             return ExitCodes.BAD_INPUT;
@@ -158,7 +167,7 @@ public final class BenchGpuTrainCommand implements Callable<Integer> {
                         for (CudaTransformerLm.Attention a : modes) {
                         for (int b : batches) {
                             double peak = peakTflops * 1e12 * (p == Precision.BF16 ? 1 : 0.5);
-                            CudaTrainingCheck.Timing t = c.time(m, cfg, p, a, b, seqLen, steps, peak, 42);
+                            CudaTrainingCheck.Timing t = c.time(m, cfg, p, a, b, seqLen, steps, peak, 42, profileSteps);
                             String line = String.format(Locale.ROOT,
                                     "{\"impl\":\"distillab\",\"model\":\"%s\",\"precision\":\"%s\",\"attention\":\"%s\","
                                             + "\"B\":%d,\"T\":%d,"
@@ -168,6 +177,14 @@ public final class BenchGpuTrainCommand implements Callable<Integer> {
                                     t.parameters(), t.phaseMillis()[0], t.phaseMillis()[1], t.phaseMillis()[2],
                                     t.phaseMillis()[3]);
                             out.println("time " + line);
+                            if (t.launches() != null) {
+                                out.printf(Locale.ROOT, "profile of %s %s %s B=%d T=%d: device busy %.2f ms of a "
+                                                + "profiled step's %.2f ms wall (%.0f launches a step; unprofiled step %.2f ms)%n%s",
+                                        t.model(), t.precision(), t.attention(), t.B(), t.T(),
+                                        t.launches().millis() / t.profiledSteps(), t.profiledMsPerStep(),
+                                        (double) t.launches().launches() / t.profiledSteps(), t.msPerStep(),
+                                        t.launches().table(t.profiledSteps(), 30));
+                            }
                             out.flush();
                             if (json != null) {
                                 Files.writeString(json, line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);

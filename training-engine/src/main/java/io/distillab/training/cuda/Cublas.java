@@ -61,6 +61,7 @@ public final class Cublas implements AutoCloseable {
     private final cublasHandle handle = new cublasHandle();
     private final int version;
     private boolean closed;
+    private LaunchProfile profile;   // null: products are not timed
 
     private Cublas(CudaDevice gpu) {
         this.gpu = gpu;
@@ -122,6 +123,15 @@ public final class Cublas implements AutoCloseable {
         return gpu;
     }
 
+    /**
+     * Times every later product in {@code profile} (null: stop timing), named by its row-major
+     * shape and types ({@code gemm NT 16384x2304x768 bf16}); {@link LaunchProfile} brackets launches
+     * on the default stream, so a profiled handle must not be given another stream.
+     */
+    public void profile(LaunchProfile profile) {
+        this.profile = profile;
+    }
+
     /** Runs later calls on {@code stream} (the default stream until called). */
     public void setStream(CUstream stream) {
         check("cublasSetStream", () -> cublasSetStream(handle, new cudaStream_t(stream)));
@@ -143,11 +153,15 @@ public final class Cublas implements AutoCloseable {
         ColumnMajorGemm call = ColumnMajorGemm.fromRowMajor(transA, transB, M, N, K, lda, ldb, ldc);
         int computeType = computeType(aType, bType, compute);
         Operands ops = operands(call, A, aType, B, bType);
+        int mark = profile == null ? -1 : profile.begin(profileName("gemm", transA, transB, M, N, K, aType, cType, 1));
         check("cublasGemmEx", () -> cublasGemmEx_new(handle, op(call.transFirst()), op(call.transSecond()),
                 call.m(), call.n(), call.k(), Pointer.to(new float[] {alpha}),
                 ops.first, ops.firstType.cuda, call.ldFirst(), ops.second, ops.secondType.cuda, call.ldSecond(),
                 Pointer.to(new float[] {beta}), C, cType.cuda, call.ldc(), computeType,
                 cublasGemmAlgo.CUBLAS_GEMM_DEFAULT));
+        if (mark >= 0) {
+            profile.end(mark);
+        }
     }
 
     /**
@@ -165,12 +179,25 @@ public final class Cublas implements AutoCloseable {
                 strideA, strideB, strideC);
         int computeType = computeType(aType, bType, compute);
         Operands ops = operands(call, A, aType, B, bType);
+        int mark = profile == null ? -1
+                : profile.begin(profileName("gemm batched", transA, transB, M, N, K, aType, cType, batch));
         check("cublasGemmStridedBatchedEx", () -> cublasGemmStridedBatchedEx_new(handle, op(call.transFirst()),
                 op(call.transSecond()), call.m(), call.n(), call.k(), Pointer.to(new float[] {alpha}),
                 ops.first, ops.firstType.cuda, call.ldFirst(), call.strideFirst(),
                 ops.second, ops.secondType.cuda, call.ldSecond(), call.strideSecond(),
                 Pointer.to(new float[] {beta}), C, cType.cuda, call.ldc(), call.strideC(), batch, computeType,
                 cublasGemmAlgo.CUBLAS_GEMM_DEFAULT));
+        if (mark >= 0) {
+            profile.end(mark);
+        }
+    }
+
+    /** {@code gemm NT 16384x2304x768 bf16->f32}, with {@code x12} for a batch of 12. */
+    static String profileName(String kind, boolean transA, boolean transB, int M, int N, int K, DType in, DType out,
+                              int batch) {
+        return kind + " " + (transA ? 'T' : 'N') + (transB ? 'T' : 'N') + " " + M + "x" + N + "x" + K + " "
+                + in.name().toLowerCase(java.util.Locale.ROOT) + "->" + out.name().toLowerCase(java.util.Locale.ROOT)
+                + (batch > 1 ? " x" + batch : "");
     }
 
     private record Operands(CUdeviceptr first, DType firstType, CUdeviceptr second, DType secondType) {

@@ -30,6 +30,7 @@ public final class Kernels implements AutoCloseable {
     private final Map<String, CUfunction> functions = new HashMap<>();
     /** The dynamic shared memory each function has been opted into (absent: the 48 KB default). */
     private final Map<String, Integer> sharedOptIn = new HashMap<>();
+    private LaunchProfile profile;   // null: launches are not timed
 
     private Kernels(CudaDevice gpu, CudaModule module) {
         this.gpu = gpu;
@@ -43,6 +44,11 @@ public final class Kernels implements AutoCloseable {
 
     public CudaDevice gpu() {
         return gpu;
+    }
+
+    /** Times every later launch under its kernel's name in {@code profile} (null: stop timing). */
+    public void profile(LaunchProfile profile) {
+        this.profile = profile;
     }
 
     /** Launches {@code name} on a grid of {@code grid} blocks of {@code block} threads. */
@@ -67,7 +73,11 @@ public final class Kernels implements AutoCloseable {
         for (int i = 0; i < args.length; i++) {
             params[i] = parameter(args[i], name, i);
         }
+        int mark = profile == null ? -1 : profile.begin(name);
         cuLaunchKernel(f, Math.max(1, grid), 1, 1, block, 1, 1, sharedBytes, null, Pointer.to(params), null);
+        if (mark >= 0) {
+            profile.end(mark);
+        }
     }
 
     /** Launches a grid-stride kernel over {@code elements} elements. */

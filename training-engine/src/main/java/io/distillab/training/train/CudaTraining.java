@@ -212,6 +212,16 @@ final class CudaTraining implements AutoCloseable {
         return student;
     }
 
+    /** Times every later launch (kernels and products, student and teacher) in {@code profile}; null stops. */
+    void profile(io.distillab.training.cuda.LaunchProfile profile) {
+        blas.profile(profile);
+        layers.profile(profile);
+        loss.profile(profile);
+        if (flash != null) {
+            flash.profile(profile);
+        }
+    }
+
     /** Times the next parts' phases (forward, loss chunks, backward; synchronising between them). */
     void timePhases(double[] millis) {
         this.phases = millis;

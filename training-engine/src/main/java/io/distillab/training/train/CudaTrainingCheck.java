@@ -3,6 +3,8 @@ package io.distillab.training.train;
 import static jcuda.driver.JCudaDriver.cuCtxSynchronize;
 
 import io.distillab.training.cuda.CudaUnavailableException;
+import io.distillab.training.cuda.LaunchProfile;
+import io.distillab.training.cuda.LaunchTotals;
 import io.distillab.training.loss.CpuSpanMaskedLoss;
 import io.distillab.training.loss.LossConfig;
 import io.distillab.training.loss.LossInputs;
@@ -322,19 +324,24 @@ public final class CudaTrainingCheck {
 
     // ------------------------------------------------------------------ timing
 
-    /** One timed configuration's figures. */
+    /**
+     * One timed configuration's figures; with profiled steps also their device time by launch name
+     * and their median wall time (slower than {@code msPerStep}: two events a launch), else null and 0.
+     */
     public record Timing(String model, String precision, String attention, int B, int T, double msPerStep, double tokensPerSecond,
-                         double mfu, long parameters, double[] phaseMillis) {
+                         double mfu, long parameters, double[] phaseMillis, LaunchTotals launches, int profiledSteps,
+                         double profiledMsPerStep) {
     }
 
     /**
      * Full training steps (forward, chunked loss, backward, clip, AdamW) of a random model on
      * random tokens (SFT): median wall time over {@code steps} after two warm-up steps, the GPU
      * synchronised before each clock read. MFU counts 6 x parameters + 12 x L x C x T FLOPs per
-     * token (PaLM's count, as llm.c reports it) against {@code peakFlops}.
+     * token (PaLM's count, as llm.c reports it) against {@code peakFlops}. Then, when
+     * {@code profiledSteps > 0}, so many more steps with every launch timed ({@link LaunchProfile}).
      */
     public Timing time(String name, ModelConfig cfg, Precision precision, CudaTransformerLm.Attention attention, int B,
-                       int T, int steps, double peakFlops, long seed) throws CudaUnavailableException {
+                       int T, int steps, double peakFlops, long seed, int profiledSteps) throws CudaUnavailableException {
         int threads = Runtime.getRuntime().availableProcessors();
         TransformerLm student = (TransformerLm) HfCheckpoints.create(cfg, seed, threads);
         int V = cfg.vocabSize();
@@ -358,6 +365,8 @@ public final class CudaTrainingCheck {
         LossConfig config = LossConfig.of(Preset.SFT);
         double[] ms = new double[steps];
         double[] phases;
+        LaunchTotals launches = null;
+        double profiledMs = 0;
         try (CudaTraining gpu = new CudaTraining(student, null, V, precision, CudaTraining.DEFAULT_CHUNK_ROWS, 0,
                 attention)) {
             for (int s = -2; s < steps; s++) {
@@ -384,6 +393,26 @@ public final class CudaTrainingCheck {
             gpu.adamw(steps + 3, 3e-4, 0.1, norm > 1.0, norm > 1.0 ? (float) (1.0 / (norm + 1e-6)) : 1f);
             phase[3] = (System.nanoTime() - t0) / 1e6;
             phases = phase;
+            if (profiledSteps > 0) {
+                double[] wall = new double[profiledSteps];
+                try (LaunchProfile profile = new LaunchProfile()) {
+                    gpu.profile(profile);
+                    for (int s = 0; s < profiledSteps; s++) {
+                        cuCtxSynchronize();
+                        t0 = System.nanoTime();
+                        gpu.zeroGrad();
+                        gpu.part(part, B, T, null, config, counts);
+                        double n = Math.sqrt(gpu.gradientNormSquared());
+                        gpu.adamw(steps + 4 + s, 3e-4, 0.1, n > 1.0, n > 1.0 ? (float) (1.0 / (n + 1e-6)) : 1f);
+                        cuCtxSynchronize();
+                        wall[s] = (System.nanoTime() - t0) / 1e6;
+                        launches = profile.collect();
+                    }
+                    gpu.profile(null);
+                }
+                Arrays.sort(wall);
+                profiledMs = wall[profiledSteps / 2];
+            }
         }
         Arrays.sort(ms);
         double median = ms[steps / 2];
@@ -391,7 +420,7 @@ public final class CudaTrainingCheck {
         double flopsPerToken = 6.0 * params + 12.0 * cfg.numLayers() * cfg.hiddenSize() * T;
         double tokensPerSecond = B * T / (median / 1e3);
         return new Timing(name, precision.key(), attention.name().toLowerCase(Locale.ROOT), B, T, median, tokensPerSecond, flopsPerToken * tokensPerSecond / peakFlops,
-                params, phases);
+                params, phases, launches, profiledSteps, profiledMs);
     }
 
     // ------------------------------------------------------------------ helpers
