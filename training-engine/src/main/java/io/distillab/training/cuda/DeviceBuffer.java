@@ -13,18 +13,37 @@ import jcuda.driver.CUdeviceptr;
 
 /**
  * Device memory from {@code cuMemAlloc}, freed on close. Every buffer is allocated with
- * {@link #SLACK} spare bytes so a kernel's last 16-byte load never leaves the allocation.
+ * {@link #SLACK} spare bytes so a kernel's last 16-byte load never leaves the allocation. A
+ * {@link #view} is a range of another buffer: it frees nothing, its owner does.
  */
 public final class DeviceBuffer implements AutoCloseable {
     public static final long SLACK = 16;
 
-    private final CUdeviceptr pointer = new CUdeviceptr();
+    private final CUdeviceptr pointer;
     private final long bytes;
+    private final boolean owner;
     private boolean freed;
 
     private DeviceBuffer(long bytes) {
+        this.pointer = new CUdeviceptr();
         this.bytes = bytes;
+        this.owner = true;
         cuMemAlloc(pointer, Math.max(1, bytes) + SLACK);
+    }
+
+    private DeviceBuffer(CUdeviceptr pointer, long bytes) {
+        this.pointer = pointer;
+        this.bytes = bytes;
+        this.owner = false;
+    }
+
+    /** {@code bytes} bytes of this buffer from {@code offset}, valid while this buffer is open. */
+    public DeviceBuffer view(long offset, long bytes) {
+        if (offset < 0 || bytes < 0 || offset + bytes > this.bytes) {
+            throw new IllegalArgumentException("view [" + offset + ", " + (offset + bytes) + ") is outside the "
+                    + this.bytes + " bytes of the buffer");
+        }
+        return new DeviceBuffer(pointer.withByteOffset(offset), bytes);
     }
 
     public static DeviceBuffer allocate(long bytes) {
@@ -114,7 +133,9 @@ public final class DeviceBuffer implements AutoCloseable {
     public synchronized void close() {
         if (!freed) {
             freed = true;
-            cuMemFree(pointer);
+            if (owner) {
+                cuMemFree(pointer);
+            }
         }
     }
 }

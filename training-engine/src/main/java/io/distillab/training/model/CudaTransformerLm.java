@@ -98,6 +98,13 @@ public final class CudaTransformerLm implements AutoCloseable {
     }
 
     private final Map<String, Weight> weights = new LinkedHashMap<>();
+    /**
+     * Every trainable tensor's gradient, one after another (each from a 256-byte boundary) in one
+     * allocation: zeroing them is one memset, and a data-parallel all-reduce would see one range
+     * (docs/gpu-training.md). Null when nothing is trainable.
+     */
+    private final DeviceBuffer gradArena;
+    private long gradArenaUsed;
     private final Weight tokenEmbedding, positionEmbedding, finalNormWeight, finalNormBias, lmHead;
     private final Block[] blocks;
 
@@ -195,6 +202,16 @@ public final class CudaTransformerLm implements AutoCloseable {
             for (Parameter param : host.parameters()) {
                 byName.put(param.name(), param);
             }
+            long gradBytes = 0;
+            for (Parameter param : host.parameters()) {
+                if (param.trainable()) {
+                    gradBytes += gradSlotBytes(param.size());
+                }
+            }
+            gradArena = gradBytes > 0 ? own(DeviceBuffer.allocate(gradBytes)) : null;
+            if (gradArena != null) {
+                gradArena.fill32(0);
+            }
             String pre = gpt2 ? "transformer." : "model.";
             long headPadding = (long) (paddedHeadRows(V) - V) * C;
             tokenEmbedding = weight(byName, pre + (gpt2 ? "wte.weight" : "embed_tokens.weight"),
@@ -269,8 +286,8 @@ public final class CudaTransformerLm implements AutoCloseable {
         }
         DeviceBuffer grad = null;
         if (host.trainable()) {
-            grad = own(DeviceBuffer.allocate(4L * host.size()));
-            cuMemsetD32(grad.pointer(), 0, host.size());
+            grad = gradArena.view(gradArenaUsed, 4L * host.size());
+            gradArenaUsed += gradSlotBytes(host.size());
         }
         Weight w = new Weight(host, master, product, grad);
         weights.put(name, w);
@@ -328,11 +345,14 @@ public final class CudaTransformerLm implements AutoCloseable {
     }
 
     public void zeroGrad() {
-        for (Weight w : weights.values()) {
-            if (w.grad != null) {
-                cuMemsetD32(w.grad.pointer(), 0, w.size());
-            }
+        if (gradArena != null) {
+            gradArena.fill32(0);
         }
+    }
+
+    /** A gradient's room in the arena: its float32 bytes rounded up to 256 (cuBLAS's preferred alignment). */
+    private static long gradSlotBytes(long elements) {
+        return (4 * elements + 255) / 256 * 256;
     }
 
     // ================================================================== forward
