@@ -9,7 +9,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.distillab.core.analysis.AnalysisOptions;
+import io.distillab.metrics.grpc.v1.ListDatasetsRequest;
+import io.distillab.metrics.grpc.v1.MetricsGrpc;
 import io.distillab.service.support.testing.DatabaseOutageDrill;
+import io.distillab.service.support.testing.TestAuth;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
 import io.distillab.service.support.testing.PackagedService;
 import io.distillab.service.support.testing.RestartablePostgres;
 import java.io.IOException;
@@ -91,11 +96,16 @@ class ServiceFaultsIT {
                 .property("distillab.limits.rate.enabled", "false")
                 .property("distillab.worker.poll", "200ms")
                 .jvmOption("-Xmx512m");
+        ManagedChannel channel = null;
         try {
             metrics.start().awaitReady(STARTUP);
             String key = metrics.adminKey();
             long dataset = createDataset(metrics, key, "load-" + System.nanoTime()).orElseThrow();
-            DatabaseOutageDrill.Result drill = DatabaseOutageDrill.run(metrics, pg, 3, () -> oneRequest(metrics, key, dataset));
+            channel = NettyChannelBuilder.forAddress("localhost", metrics.port()).usePlaintext().build();
+            MetricsGrpc.MetricsBlockingStub grpc = MetricsGrpc.newBlockingStub(channel)
+                    .withInterceptors(TestAuth.grpcAuthorization("Bearer " + key));
+            DatabaseOutageDrill.Result drill = DatabaseOutageDrill.run(metrics, pg, 3,
+                    () -> oneRequest(metrics, key, dataset, grpc));
             System.out.println("database outage drill, what the clients met:\n" + drill.summary());
             drill.assertCleanOutageAndRecovery();
 
@@ -117,16 +127,21 @@ class ServiceFaultsIT {
             JsonNode view = getJson(metrics, key, "/api/v1/datasets/" + dataset);
             assertEquals(3L * uploads.size(), view.get("trajectories").asLong());
             assertTrue(metrics.logText().contains("Database unavailable, answering 503"));
+            assertFalse(drill.of("grpc-list").isEmpty(), "no gRPC call was made");
         } catch (AssertionError | Exception e) {
             throw new AssertionError(e.getMessage() + "\n--- the service's output, last lines:\n" + metrics.logTail(80), e);
         } finally {
+            if (channel != null) {
+                channel.shutdownNow();
+            }
             metrics.close();
             pg.close();
         }
     }
 
-    /** A request of the mix: create a dataset, upload three trajectories, or list datasets. */
-    static DatabaseOutageDrill.Outcome oneRequest(PackagedService metrics, String key, long dataset) {
+    /** A request of the mix: create a dataset, upload three trajectories, or list datasets (over REST or gRPC). */
+    static DatabaseOutageDrill.Outcome oneRequest(PackagedService metrics, String key, long dataset,
+                                                  MetricsGrpc.MetricsBlockingStub grpc) {
         int dice = ThreadLocalRandom.current().nextInt(10);
         HttpRequest.Builder request = HttpRequest.newBuilder().header("Authorization", "Bearer " + key)
                 .timeout(ANSWER_WITHIN.multipliedBy(2));
@@ -141,9 +156,15 @@ class ServiceFaultsIT {
                     .header("Content-Type", "application/octet-stream")
                     .POST(HttpRequest.BodyPublishers.ofByteArray(smallUpload)).build(),
                     r -> JSON.readTree(r.body()).get("id").asText());
+        } else if (dice < 9) {
+            return DatabaseOutageDrill.send(HTTP, "list", request.uri(URI.create(metrics.url("/api/v1/datasets"))).GET().build(),
+                    null);
         }
-        return DatabaseOutageDrill.send(HTTP, "list", request.uri(URI.create(metrics.url("/api/v1/datasets"))).GET().build(),
-                null);
+        return DatabaseOutageDrill.sendGrpc("grpc-list", () -> {
+            grpc.withDeadlineAfter(ANSWER_WITHIN.toMillis() * 2, java.util.concurrent.TimeUnit.MILLISECONDS)
+                    .listDatasets(ListDatasetsRequest.newBuilder().setSize(20).build());
+            return null;
+        });
     }
 
     // ------------------------------------------------------------------------------------------

@@ -9,6 +9,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.distillab.service.support.testing.DatabaseOutageDrill;
 import io.distillab.service.support.testing.PackagedService;
 import io.distillab.service.support.testing.RestartablePostgres;
+import io.distillab.service.support.testing.TestAuth;
+import io.distillab.trainer.grpc.v1.ListJobsRequest;
+import io.distillab.trainer.grpc.v1.TrainerGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -22,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,8 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The packaged trainer-service ({@code java -jar quarkus-run.jar}, security on, one CPU worker
  * polling the queue) on a PostgreSQL of its own that is stopped immediately and restarted while
- * three clients submit small CPU jobs and list jobs and a job's attempts: every answer is a success
- * or a clean 503, the service recovers without a restart (the phases and tolerances are
+ * three clients submit small CPU jobs and list jobs (over REST and gRPC) and a job's attempts: every
+ * answer is a success or a clean 503 (gRPC: UNAVAILABLE with retry-after), the service recovers without a restart (the phases and tolerances are
  * {@link DatabaseOutageDrill}'s), every job answered 202 is in the job list afterwards under its
  * id and name, and no job is there twice.
  *
@@ -63,11 +69,15 @@ class DatabaseOutageIT {
                 .property("distillab.scheduler.heartbeat", "1s")
                 .jvmOption("-Xmx768m")
                 .jvmOption("-XX:+UseSerialGC");
+        ManagedChannel channel = null;
         try {
             trainer.start().awaitReady(STARTUP);
             String key = trainer.adminKey();
+            channel = NettyChannelBuilder.forAddress("localhost", trainer.port()).usePlaintext().build();
+            TrainerGrpc.TrainerBlockingStub grpc = TrainerGrpc.newBlockingStub(channel)
+                    .withInterceptors(TestAuth.grpcAuthorization("Bearer " + key));
             DatabaseOutageDrill.Result drill = DatabaseOutageDrill.run(trainer, pg, 3,
-                    () -> oneRequest(trainer, key, upload));
+                    () -> oneRequest(trainer, key, upload, grpc));
             System.out.println("database outage drill, what the clients met:\n" + drill.summary());
             drill.assertCleanOutageAndRecovery();
 
@@ -87,17 +97,25 @@ class DatabaseOutageIT {
             // (not asserted: that no job exists beyond those answered 202. A COMMIT that reached the WAL
             // just before the stop, its reply lost, leaves a job whose client got a 503.)
             assertTrue(trainer.logText().contains("Database unavailable, answering 503"));
+            assertFalse(drill.of("grpc-list").isEmpty(), "no gRPC call was made");
         } catch (AssertionError | Exception e) {
             throw new AssertionError(e.getMessage() + "\n--- the service's output, last lines:\n" + trainer.logTail(80), e);
         } finally {
+            if (channel != null) {
+                channel.shutdownNow();
+            }
             trainer.close();
             trainer.copyLogTo(Path.of("target", "database-outage-it.log"));
             pg.close();
         }
     }
 
-    /** A request of the mix: submit a two-step job (three in ten), list jobs (three), list the last job's attempts. */
-    private static DatabaseOutageDrill.Outcome oneRequest(PackagedService trainer, String key, byte[] upload) {
+    /**
+     * A request of the mix: submit a two-step job (three in ten), list jobs over REST (two) and gRPC
+     * (two), list the last job's attempts.
+     */
+    private static DatabaseOutageDrill.Outcome oneRequest(PackagedService trainer, String key, byte[] upload,
+                                                          TrainerGrpc.TrainerBlockingStub grpc) {
         int dice = ThreadLocalRandom.current().nextInt(10);
         long last = LAST_JOB.get();
         if (dice < 3) {
@@ -111,8 +129,14 @@ class DatabaseOutageIT {
                         LAST_JOB.set(id);
                         return id + " " + name;
                     });
-        } else if (dice < 6 || last < 0) {
+        } else if (dice < 5) {
             return DatabaseOutageDrill.send(HTTP, "list", request(trainer, key, "/api/v1/jobs?size=20").GET().build(), null);
+        } else if (dice < 7 || last < 0) {
+            return DatabaseOutageDrill.sendGrpc("grpc-list", () -> {
+                grpc.withDeadlineAfter(DatabaseOutageDrill.ANSWER_WITHIN.toMillis() * 2, TimeUnit.MILLISECONDS)
+                        .listJobs(ListJobsRequest.newBuilder().setSize(20).build());
+                return null;
+            });
         }
         return DatabaseOutageDrill.send(HTTP, "attempts",
                 request(trainer, key, "/api/v1/jobs/" + last + "/attempts").GET().build(), null);

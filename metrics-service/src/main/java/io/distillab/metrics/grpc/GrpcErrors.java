@@ -5,6 +5,7 @@ import io.distillab.metrics.problem.Problem;
 import io.distillab.metrics.problem.ProblemException;
 import io.distillab.service.support.paging.InvalidParameterException;
 import io.distillab.service.support.errors.ErrorReference;
+import io.distillab.service.support.problem.DatabaseGrpcStatus;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -29,6 +30,10 @@ final class GrpcErrors {
     static RuntimeException toStatus(Throwable t) {
         if (t instanceof StatusRuntimeException s) {
             return s;
+        }
+        var database = DatabaseGrpcStatus.of(t); // an outage is UNAVAILABLE, not a bug's INTERNAL
+        if (database.isPresent()) {
+            return database.get();
         }
         if (t instanceof ImportException e) {
             Metadata trailers = new Metadata();

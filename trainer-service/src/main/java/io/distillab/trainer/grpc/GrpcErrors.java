@@ -7,6 +7,7 @@ import io.distillab.trainer.problem.Problem;
 import io.distillab.trainer.problem.ProblemException;
 import io.distillab.trainer.problem.ProblemMappers;
 import io.distillab.service.support.errors.ErrorReference;
+import io.distillab.service.support.problem.DatabaseGrpcStatus;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -28,6 +29,10 @@ final class GrpcErrors {
     static RuntimeException toStatus(Throwable t) {
         if (t instanceof StatusRuntimeException s) {
             return s;
+        }
+        var database = DatabaseGrpcStatus.of(t); // an outage is UNAVAILABLE, not a bug's INTERNAL
+        if (database.isPresent()) {
+            return database.get();
         }
         Problem p = t instanceof ProblemException e ? e.problem()
                 : t instanceof InvalidJobException e ? ProblemMappers.of(e)

@@ -6,7 +6,7 @@ import java.sql.SQLTransientConnectionException;
 
 /**
  * Tells "PostgreSQL cannot be reached" (stopped, restarting, network gone: a client may retry) from
- * other database errors, anywhere in an exception's cause chain.
+ * other database errors, anywhere in an exception's causes and suppressed exceptions.
  */
 public final class DatabaseUnavailable {
     private DatabaseUnavailable() {
@@ -19,7 +19,16 @@ public final class DatabaseUnavailable {
      * TCP connection.
      */
     public static boolean isCause(Throwable e) {
-        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+        return isCause(e, java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
+    }
+
+    /**
+     * Causes and suppressed exceptions both: a commit that fails on a dead connection is a
+     * {@code RollbackException} whose driver error is a suppressed XAException's cause (Narayana,
+     * seen in the outage drill).
+     */
+    private static boolean isCause(Throwable e, java.util.Set<Throwable> seen) {
+        for (Throwable c = e; c != null && seen.add(c); c = c.getCause()) {
             if (c instanceof SQLTransientConnectionException || c instanceof ConnectException) {
                 return true;
             }
@@ -30,6 +39,11 @@ public final class DatabaseUnavailable {
                 }
                 String message = sql.getMessage();
                 if (message != null && message.startsWith("Acquisition timeout")) {
+                    return true;
+                }
+            }
+            for (Throwable s : c.getSuppressed()) {
+                if (isCause(s, seen)) {
                     return true;
                 }
             }

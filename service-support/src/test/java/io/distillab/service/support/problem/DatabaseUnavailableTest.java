@@ -28,6 +28,28 @@ class DatabaseUnavailableTest {
     }
 
     @Test
+    void foundInASuppressedException() {
+        // Narayana's failed commit: the driver's error hangs under a suppressed XAException
+        var xa = new javax.transaction.xa.XAException("Error trying to transactionCommit local transaction");
+        xa.initCause(new SQLException("An I/O error occurred while sending to the backend.", "08006"));
+        var rollback = new IllegalStateException("ARJUNA016053: Could not commit transaction.");
+        rollback.addSuppressed(xa);
+        assertTrue(DatabaseUnavailable.isCause(new RuntimeException(rollback)));
+        var other = new IllegalStateException("commit failed");
+        other.addSuppressed(new SQLException("duplicate key value", "23505"));
+        assertFalse(DatabaseUnavailable.isCause(other));
+    }
+
+    @Test
+    void aCycleOfCausesEnds() {
+        var a = new RuntimeException("a");
+        var b = new RuntimeException("b", a);
+        a.initCause(b);
+        a.addSuppressed(b);
+        assertFalse(DatabaseUnavailable.isCause(a));
+    }
+
+    @Test
     void otherDatabaseErrorsAreNot() {
         assertFalse(DatabaseUnavailable.isCause(new SQLException("duplicate key value", "23505")));
         assertFalse(DatabaseUnavailable.isCause(new SQLException("relation \"x\" does not exist", "42P01")));
