@@ -5,7 +5,7 @@ import jakarta.annotation.security.RolesAllowed;
 import io.distillab.judge.api.InvalidRequestException;
 import io.distillab.judge.batch.BatchRequest;
 import io.distillab.judge.batch.BatchRunner;
-import io.distillab.service.support.errors.ErrorReference;
+import io.distillab.service.support.grpc.GrpcCalls;
 import io.distillab.service.support.limits.PayloadTooLargeException;
 import io.distillab.judge.grpc.v1.BatchLine;
 import io.distillab.judge.grpc.v1.EdgeBatchRequest;
@@ -113,8 +113,6 @@ public class JudgeGrpcService implements JudgeService {
         if (t instanceof io.grpc.StatusRuntimeException || t instanceof io.grpc.StatusException) {
             return t;
         }
-        String reference = ErrorReference.next();
-        LOG.errorf(t, "gRPC call failed: internal error, reference %s", reference);
-        return Status.INTERNAL.withDescription(ErrorReference.message(reference)).asRuntimeException();
+        return GrpcCalls.internal(LOG, t);
     }
 }
