@@ -5,9 +5,8 @@ import jakarta.annotation.security.RolesAllowed;
 import io.distillab.judge.api.InvalidRequestException;
 import io.distillab.judge.batch.BatchRequest;
 import io.distillab.judge.batch.BatchRunner;
-import io.distillab.service.support.errors.ErrorReference;
+import io.distillab.service.support.grpc.GrpcCalls;
 import io.distillab.service.support.limits.PayloadTooLargeException;
-import io.distillab.service.support.problem.DatabaseGrpcStatus;
 import io.distillab.judge.grpc.v1.BatchLine;
 import io.distillab.judge.grpc.v1.EdgeBatchRequest;
 import io.distillab.judge.grpc.v1.EdgeRequest;
@@ -97,8 +96,8 @@ public class JudgeGrpcService implements JudgeService {
 
     /**
      * INVALID_ARGUMENT names the field; RESOURCE_EXHAUSTED for a batch over its item limit;
-     * UNAVAILABLE when the judge could not be asked or the database cannot be reached; anything else is INTERNAL with a reference
-     * to the log, never the exception's text.
+     * UNAVAILABLE when the judge could not be asked or the database cannot be reached; anything else
+     * is INTERNAL with a reference to the log, never the exception's text.
      */
     private static Throwable status(Throwable t) {
         if (t instanceof InvalidRequestException e) {
@@ -114,12 +113,6 @@ public class JudgeGrpcService implements JudgeService {
         if (t instanceof io.grpc.StatusRuntimeException || t instanceof io.grpc.StatusException) {
             return t;
         }
-        var database = DatabaseGrpcStatus.of(t); // an outage is UNAVAILABLE, not a bug's INTERNAL
-        if (database.isPresent()) {
-            return database.get();
-        }
-        String reference = ErrorReference.next();
-        LOG.errorf(t, "gRPC call failed: internal error, reference %s", reference);
-        return Status.INTERNAL.withDescription(ErrorReference.message(reference)).asRuntimeException();
+        return GrpcCalls.unexpected(LOG, t);
     }
 }

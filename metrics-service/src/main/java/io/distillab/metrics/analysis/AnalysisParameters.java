@@ -6,7 +6,7 @@ import io.distillab.core.metrics.GraphEditDistance;
 import io.distillab.core.tools.ToolClass;
 import io.distillab.core.tools.ToolClasses;
 import io.distillab.core.trajectory.Trajectory;
-import io.distillab.metrics.problem.ProblemException;
+import io.distillab.service.support.problem.ProblemException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;

@@ -2,8 +2,8 @@ package io.distillab.metrics.analysis;
 
 import io.distillab.service.support.auth.Roles;
 import jakarta.annotation.security.RolesAllowed;
-import io.distillab.metrics.problem.Problem;
-import io.distillab.metrics.problem.ProblemException;
+import io.distillab.service.support.problem.Problem;
+import io.distillab.service.support.problem.ProblemException;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import io.distillab.service.support.paging.Page;

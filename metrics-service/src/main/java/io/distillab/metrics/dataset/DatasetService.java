@@ -4,7 +4,7 @@ import io.distillab.metrics.dataset.DatasetViews.DatasetView;
 import io.distillab.metrics.dataset.DatasetViews.ModelView;
 import io.distillab.metrics.dataset.DatasetViews.TaskView;
 import io.distillab.metrics.dataset.DatasetViews.UploadView;
-import io.distillab.metrics.problem.ProblemException;
+import io.distillab.service.support.problem.ProblemException;
 import io.distillab.service.support.paging.Page;
 import io.distillab.service.support.paging.PageRequest;
 import jakarta.enterprise.context.ApplicationScoped;

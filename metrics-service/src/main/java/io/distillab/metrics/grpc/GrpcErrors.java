@@ -1,11 +1,10 @@
 package io.distillab.metrics.grpc;
 
 import io.distillab.core.importer.ImportException;
-import io.distillab.metrics.problem.Problem;
-import io.distillab.metrics.problem.ProblemException;
+import io.distillab.service.support.problem.Problem;
+import io.distillab.service.support.problem.ProblemException;
 import io.distillab.service.support.paging.InvalidParameterException;
-import io.distillab.service.support.errors.ErrorReference;
-import io.distillab.service.support.problem.DatabaseGrpcStatus;
+import io.distillab.service.support.grpc.GrpcCalls;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -30,10 +29,6 @@ final class GrpcErrors {
     static RuntimeException toStatus(Throwable t) {
         if (t instanceof StatusRuntimeException s) {
             return s;
-        }
-        var database = DatabaseGrpcStatus.of(t); // an outage is UNAVAILABLE, not a bug's INTERNAL
-        if (database.isPresent()) {
-            return database.get();
         }
         if (t instanceof ImportException e) {
             Metadata trailers = new Metadata();
@@ -64,7 +59,7 @@ final class GrpcErrors {
         if (t instanceof IllegalArgumentException e) {
             return Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
         }
-        return internal(t);
+        return GrpcCalls.unexpected(LOG, t);
     }
 
     private static void put(Metadata m, Metadata.Key<String> key, String value) {
@@ -74,12 +69,5 @@ final class GrpcErrors {
                     : value.codePoints().mapToObj(c -> c >= 0x20 && c < 0x7f ? String.valueOf((char) c)
                             : String.format("\\u%04x", c)).reduce("", String::concat));
         }
-    }
-
-    /** A bug or an outage: the exception goes to the log, the caller gets its reference only. */
-    private static RuntimeException internal(Throwable t) {
-        String reference = ErrorReference.next();
-        LOG.errorf(t, "gRPC call failed: internal error, reference %s", reference);
-        return Status.INTERNAL.withDescription(ErrorReference.message(reference)).asRuntimeException();
     }
 }

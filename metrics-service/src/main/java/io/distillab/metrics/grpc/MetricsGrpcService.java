@@ -1,6 +1,8 @@
 package io.distillab.metrics.grpc;
 
 import io.distillab.service.support.auth.Roles;
+import io.distillab.service.support.grpc.ChunkedUploadStream;
+import io.distillab.service.support.grpc.GrpcCalls;
 import io.distillab.service.support.paging.Page;
 import io.distillab.service.support.paging.PageRequest;
 import jakarta.annotation.security.RolesAllowed;
@@ -32,13 +34,11 @@ import io.distillab.metrics.grpc.v1.Upload;
 import io.distillab.metrics.grpc.v1.UploadChunk;
 import io.distillab.metrics.grpc.v1.UploadHeader;
 import io.distillab.metrics.importing.TrajectoryImportService;
-import io.distillab.metrics.problem.ProblemException;
+import io.distillab.service.support.problem.ProblemException;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.infrastructure.Infrastructure;
-import java.io.IOException;
 import java.io.InputStream;
 import java.util.Iterator;
 import java.util.concurrent.Callable;
@@ -131,78 +131,24 @@ public class MetricsGrpcService implements Metrics {
     @Override
     @RolesAllowed(Roles.WRITER)
     public Uni<Upload> uploadTrajectories(Multi<UploadChunk> request) {
-        return Uni.createFrom().item(() -> {
+        return GrpcCalls.onWorker(() -> {
+            Iterator<UploadChunk> chunks = request.subscribe().asIterable().iterator();
+            UploadHeader h = ChunkedUploadStream.headerChunk(chunks, UploadChunk::hasHeader, "the upload header")
+                    .getHeader();
+            TrajectoryFormat format;
             try {
-                Iterator<UploadChunk> chunks = request.subscribe().asIterable().iterator();
-                if (!chunks.hasNext()) {
-                    throw ProblemException.invalid("header", "the upload is empty; the first chunk carries the header");
-                }
-                UploadChunk first = chunks.next();
-                if (!first.hasHeader()) {
-                    throw ProblemException.invalid("header", "the first chunk must carry the upload header");
-                }
-                UploadHeader h = first.getHeader();
-                TrajectoryFormat format;
-                try {
-                    format = TrajectoryFormat.fromName(h.getFormat());
-                } catch (IllegalArgumentException e) {
-                    throw ProblemException.invalid("format", e.getMessage());
-                }
-                String name = h.getFilename().isBlank() ? "upload.json" : h.getFilename();
-                DatasetViews.UploadView u = importer.importFile(h.getDataset(), new ChunkStream(chunks), name, format,
-                        h.hasModel() && !h.getModel().isBlank() ? h.getModel() : null);
-                return Upload.newBuilder().setId(u.id()).setDataset(u.dataset()).setFilename(u.fileName())
-                        .setFormat(u.format()).setBytes(u.bytes()).setTrajectories(u.trajectories())
-                        .setSkipped(u.skipped()).setSeconds(u.seconds()).addAllModels(u.models()).build();
-            } catch (Exception e) {
-                throw GrpcErrors.toStatus(e);
+                format = TrajectoryFormat.fromName(h.getFormat());
+            } catch (IllegalArgumentException e) {
+                throw ProblemException.invalid("format", e.getMessage());
             }
-        }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
-    }
-
-    /** The data chunks after the header, as one stream of bytes. */
-    private static final class ChunkStream extends InputStream {
-        private final Iterator<UploadChunk> chunks;
-        private com.google.protobuf.ByteString current = com.google.protobuf.ByteString.EMPTY;
-        private int position;
-
-        ChunkStream(Iterator<UploadChunk> chunks) {
-            this.chunks = chunks;
-        }
-
-        private boolean fill() throws IOException {
-            while (position >= current.size()) {
-                if (!chunks.hasNext()) {
-                    return false;
-                }
-                UploadChunk c = chunks.next();
-                if (!c.hasData()) {
-                    throw new IOException("a chunk after the first must carry data, not another header");
-                }
-                current = c.getData();
-                position = 0;
-            }
-            return true;
-        }
-
-        @Override
-        public int read() throws IOException {
-            return fill() ? current.byteAt(position++) & 0xff : -1;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (len == 0) {
-                return 0;
-            }
-            if (!fill()) {
-                return -1;
-            }
-            int n = Math.min(len, current.size() - position);
-            current.copyTo(b, position, off, n);
-            position += n;
-            return n;
-        }
+            String name = h.getFilename().isBlank() ? "upload.json" : h.getFilename();
+            InputStream data = new ChunkedUploadStream<>(chunks, UploadChunk::hasData, UploadChunk::getData);
+            DatasetViews.UploadView u = importer.importFile(h.getDataset(), data, name, format,
+                    h.hasModel() && !h.getModel().isBlank() ? h.getModel() : null);
+            return Upload.newBuilder().setId(u.id()).setDataset(u.dataset()).setFilename(u.fileName())
+                    .setFormat(u.format()).setBytes(u.bytes()).setTrajectories(u.trajectories())
+                    .setSkipped(u.skipped()).setSeconds(u.seconds()).addAllModels(u.models()).build();
+        }, GrpcErrors::toStatus);
     }
 
     @Override
@@ -238,11 +184,7 @@ public class MetricsGrpcService implements Metrics {
     }
 
     private static <T> Uni<T> call(Callable<T> body) {
-        try {
-            return Uni.createFrom().item(body.call());
-        } catch (Exception e) {
-            return Uni.createFrom().failure(GrpcErrors.toStatus(e));
-        }
+        return GrpcCalls.call(body, GrpcErrors::toStatus);
     }
 
     static AnalysisParameters parameters(SubmitAnalysisRequest r) {

@@ -5,7 +5,7 @@ import io.distillab.core.importer.ImportReport;
 import io.distillab.core.importer.TrajectoryFormat;
 import io.distillab.core.importer.TrajectoryImporter;
 import io.distillab.metrics.dataset.DatasetViews.UploadView;
-import io.distillab.metrics.problem.ProblemException;
+import io.distillab.service.support.problem.ProblemException;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.InputStream;
 import java.sql.Connection;

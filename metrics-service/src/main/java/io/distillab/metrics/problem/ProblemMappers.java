@@ -4,17 +4,18 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import io.distillab.core.importer.ImportException;
 import jakarta.ws.rs.NotFoundException;
 import io.distillab.service.support.JsonFieldPath;
+import io.distillab.service.support.problem.Problem;
+import io.distillab.service.support.problem.ProblemException;
+import io.distillab.service.support.problem.ProblemResponses;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
-/** Turns the service's failures into {@code application/problem+json} answers. */
+/**
+ * Turns the service's failures into {@code application/problem+json} answers ({@link ProblemException}s
+ * are answered by service-support's {@link ProblemResponses}).
+ */
 public class ProblemMappers {
-
-    @ServerExceptionMapper
-    public Response problem(ProblemException e) {
-        return e.problem().toResponse();
-    }
 
     /** A bad record in an upload: nothing of the file was stored (the import's transaction rolled back). */
     @ServerExceptionMapper
@@ -45,17 +46,12 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response notFound(NotFoundException e) {
-        return Problem.of(404, "not-found", "Not found", e.getMessage(), null).toResponse();
+        return ProblemResponses.notFound(e);
     }
 
     /** Other JAX-RS refusals (415, 405, 406 ...) keep their status, in the problem format. */
     @ServerExceptionMapper
     public Response webApplication(WebApplicationException e) {
-        int status = e.getResponse().getStatus();
-        if (e.getResponse().hasEntity()) {
-            return e.getResponse();
-        }
-        return Problem.of(status, "http-" + status, e.getResponse().getStatusInfo().getReasonPhrase(), e.getMessage(),
-                null).toResponse();
+        return ProblemResponses.webApplication(e);
     }
 }

@@ -1,10 +1,9 @@
 package io.distillab.metrics.queue;
 
 import io.distillab.service.support.errors.ErrorReference;
+import io.distillab.service.support.queue.QueueWorker;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -17,76 +16,42 @@ import org.jboss.logging.Logger;
  * stores the outcome, and polls again. Any number of workers, in one replica or many, share one
  * queue.
  */
-public final class AnalysisWorker {
+public final class AnalysisWorker extends QueueWorker {
     private static final Logger LOG = Logger.getLogger(AnalysisWorker.class);
     /** Progress is written at most this often; it also renews the lease. */
     private static final long PROGRESS_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
 
-    private final String owner;
     private final AnalysisQueue queue;
     private final AnalysisRunner runner;
-    private final Duration heartbeat;
-    private final Duration poll;
-    private final ScheduledExecutorService heartbeats;
-    private final Object wakeUp = new Object();
-    private final AtomicBoolean stopping = new AtomicBoolean();
-    private final AtomicBoolean killed = new AtomicBoolean();
     private final AtomicInteger completed = new AtomicInteger();
     private final AtomicInteger discarded = new AtomicInteger();
     private final AtomicInteger failed = new AtomicInteger();
-    private volatile Thread thread;
     private volatile Job current;
 
     public AnalysisWorker(String owner, AnalysisQueue queue, AnalysisRunner runner, Duration heartbeat, Duration poll) {
-        this.owner = owner;
+        super(owner, heartbeat, poll, LOG);
         this.queue = queue;
         this.runner = runner;
-        this.heartbeat = heartbeat;
-        this.poll = poll;
-        this.heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, owner + "-heartbeat");
-            t.setDaemon(true);
-            return t;
-        });
-    }
-
-    public String owner() {
-        return owner;
-    }
-
-    public synchronized void start() {
-        if (thread != null) {
-            throw new IllegalStateException(owner + " started already");
-        }
-        thread = new Thread(this::loop, owner);
-        thread.setDaemon(true);
-        thread.start();
-    }
-
-    /** Tells an idle worker to look at the queue now rather than at its next poll. */
-    public void wake() {
-        synchronized (wakeUp) {
-            wakeUp.notifyAll();
-        }
     }
 
     /**
      * Stops gracefully: claims nothing more, and hands a running analysis back to the queue so that
      * another worker starts it at once (a replica shutting down).
      */
+    @Override
     public void stop(Duration wait) throws InterruptedException {
         stopping.set(true);
         Job job = current;
-        Thread t = thread;
+        Thread t = thread();
         if (t != null) {
             t.interrupt();
             wake();
             t.join(wait.toMillis());
         }
-        heartbeats.shutdownNow();
+        stopHeartbeats();
         if (job != null) {
             try {
-                queue.release(job.id(), owner);
+                queue.release(job.id(), owner());
             } catch (Exception e) {
                 LOG.warnf("Could not hand analysis %d back to the queue (it is taken over when its lease expires): %s",
                         job.id(), e.getMessage());
@@ -103,16 +68,11 @@ public final class AnalysisWorker {
     public void kill() {
         killed.set(true);
         stopping.set(true);
-        heartbeats.shutdownNow();
-        Thread t = thread;
+        stopHeartbeats();
+        Thread t = thread();
         if (t != null) {
             t.interrupt();
         }
-    }
-
-    public boolean alive() {
-        Thread t = thread;
-        return t != null && t.isAlive();
     }
 
     /** Analyses this worker completed. */
@@ -129,69 +89,46 @@ public final class AnalysisWorker {
         return failed.get();
     }
 
-    private void loop() {
-        while (!stopping.get()) {
-            try {
-                Optional<Job> job = queue.claim(owner);
-                if (job.isPresent()) {
-                    process(job.get());
-                } else {
-                    synchronized (wakeUp) {
-                        wakeUp.wait(poll.toMillis());
-                    }
-                }
-            } catch (InterruptedException e) {
-                if (stopping.get()) {
-                    return;
-                }
-            } catch (Exception e) {
-                if (stopping.get()) {
-                    return;
-                }
-                // the database may be restarting: keep polling, at the poll pace
-                LOG.warnf("Worker %s: %s", owner, e.toString());
-                try {
-                    Thread.sleep(poll.toMillis());
-                } catch (InterruptedException ie) {
-                    return;
-                }
-            }
-        }
+    @Override
+    protected boolean runNext() throws Exception {
+        Optional<Job> job = queue.claim(owner());
+        job.ifPresent(this::process);
+        return job.isPresent();
     }
 
     private void process(Job job) {
         current = job;
         AtomicBoolean leaseLost = new AtomicBoolean();
-        ScheduledFuture<?> beat = heartbeats.scheduleAtFixedRate(() -> {
+        ScheduledFuture<?> beat = everyHeartbeat(() -> {
             try {
-                if (!queue.heartbeat(job.id(), owner)) {
+                if (!queue.heartbeat(job.id(), owner())) {
                     leaseLost.set(true);
                 }
             } catch (Exception e) {
                 LOG.warnf("Heartbeat of analysis %d failed: %s", job.id(), e.getMessage());
             }
-        }, heartbeat.toMillis(), heartbeat.toMillis(), TimeUnit.MILLISECONDS);
+        });
         long t0 = System.nanoTime();
-        LOG.infof("Worker %s runs analysis %d (attempt %d)", owner, job.id(), job.attempt());
+        LOG.infof("Worker %s runs analysis %d (attempt %d)", owner(), job.id(), job.attempt());
         try {
             AnalysisRunner.Outcome outcome = runner.run(job, new FencedProgress(job, leaseLost));
-            if (!leaseLost.get() && queue.complete(job.id(), owner, outcome.resultJson(), outcome.reportHtml())) {
+            if (!leaseLost.get() && queue.complete(job.id(), owner(), outcome.resultJson(), outcome.reportHtml())) {
                 completed.incrementAndGet();
                 LOG.infof("Analysis %d done in %.2f s", job.id(), (System.nanoTime() - t0) / 1e9);
             } else {
                 discarded.incrementAndGet();
-                LOG.warnf("Analysis %d: result discarded, worker %s no longer holds it", job.id(), owner);
+                LOG.warnf("Analysis %d: result discarded, worker %s no longer holds it", job.id(), owner());
             }
         } catch (LeaseLostException e) {
             discarded.incrementAndGet();
-            LOG.warnf("Analysis %d: stopped, worker %s no longer holds it", job.id(), owner);
+            LOG.warnf("Analysis %d: stopped, worker %s no longer holds it", job.id(), owner());
         } catch (Exception | OutOfMemoryError | StackOverflowError e) {
             if (stopping.get()) {
                 return; // stop() hands it back, kill() leaves it to the lease
             }
             Failure failure = Failure.of(e, job.id());
             try {
-                if (queue.fail(job.id(), owner, failure.code(), failure.message())) {
+                if (queue.fail(job.id(), owner(), failure.code(), failure.message())) {
                     failed.incrementAndGet();
                 }
             } catch (Exception ex) {
@@ -259,7 +196,7 @@ public final class AnalysisWorker {
                 return;
             }
             try {
-                if (!queue.progress(job.id(), owner, phase, done, total)) {
+                if (!queue.progress(job.id(), owner(), phase, done, total)) {
                     leaseLost.set(true);
                     throw new LeaseLostException(job.id());
                 }

@@ -1,15 +1,14 @@
 package io.distillab.metrics.queue;
 
 import io.agroal.api.AgroalDataSource;
+import io.distillab.service.support.queue.QueueWorkers;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -24,7 +23,7 @@ public class WorkerPool {
     private final int threads;
     private final Duration heartbeat;
     private final Duration poll;
-    /** Names this replica in lease_owner: host/pid plus a random part (pids repeat across containers). */
+    /** Names this replica in lease_owner. */
     private final String replica;
     private final List<AnalysisWorker> workers = new ArrayList<>();
     private int generation;
@@ -36,17 +35,14 @@ public class WorkerPool {
                @ConfigProperty(name = "distillab.worker.heartbeat", defaultValue = "5s") Duration heartbeat,
                @ConfigProperty(name = "distillab.worker.poll", defaultValue = "1s") Duration poll,
                @ConfigProperty(name = "distillab.worker.max-attempts", defaultValue = "3") int maxAttempts) {
-        if (!heartbeat.minus(lease).isNegative()) {
-            throw new IllegalArgumentException("distillab.worker.heartbeat (" + heartbeat
-                    + ") must be shorter than distillab.worker.lease (" + lease + ")");
-        }
+        QueueWorkers.requireHeartbeatShorterThanLease("distillab.worker", heartbeat, lease);
         this.queue = new AnalysisQueue(dataSource, lease, maxAttempts);
         this.runner = runner;
         this.enabled = enabled;
         this.threads = threads;
         this.heartbeat = heartbeat;
         this.poll = poll;
-        this.replica = ManagementFactory.getRuntimeMXBean().getName() + "-" + UUID.randomUUID().toString().substring(0, 8);
+        this.replica = QueueWorkers.replicaName();
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -87,13 +83,7 @@ public class WorkerPool {
 
     /** Stops the workers gracefully, handing running analyses back to the queue. */
     public synchronized void stop() {
-        for (AnalysisWorker w : workers) {
-            try {
-                w.stop(Duration.ofSeconds(5));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        QueueWorkers.stopAll(workers, Duration.ofSeconds(5));
         workers.clear();
     }
 

@@ -3,11 +3,11 @@ package io.distillab.trainer.grpc;
 import io.distillab.core.importer.ImportException;
 import io.distillab.trainer.job.InvalidJobException;
 import io.distillab.trainer.job.JobService;
-import io.distillab.trainer.problem.Problem;
-import io.distillab.trainer.problem.ProblemException;
+import io.distillab.service.support.problem.Problem;
+import io.distillab.service.support.problem.ProblemException;
 import io.distillab.trainer.problem.ProblemMappers;
-import io.distillab.service.support.errors.ErrorReference;
-import io.distillab.service.support.problem.DatabaseGrpcStatus;
+import io.distillab.service.support.grpc.GrpcCalls;
+import io.distillab.service.support.paging.InvalidParameterException;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -30,17 +30,15 @@ final class GrpcErrors {
         if (t instanceof StatusRuntimeException s) {
             return s;
         }
-        var database = DatabaseGrpcStatus.of(t); // an outage is UNAVAILABLE, not a bug's INTERNAL
-        if (database.isPresent()) {
-            return database.get();
-        }
         Problem p = t instanceof ProblemException e ? e.problem()
+                : t instanceof InvalidParameterException e
+                        ? Problem.of(400, "invalid-request", "Invalid request", e.getMessage(), e.parameter())
                 : t instanceof InvalidJobException e ? ProblemMappers.of(e)
                 : t instanceof ImportException e ? ProblemMappers.of(e)
                 : t instanceof JobService.UncheckedJson e ? ProblemMappers.of(e.json())
                 : null;
         if (p == null) {
-            return internal(t);
+            return GrpcCalls.unexpected(LOG, t);
         }
         Status status = switch (p.status()) {
             case 400 -> Status.INVALID_ARGUMENT;
@@ -54,12 +52,5 @@ final class GrpcErrors {
             trailers.put(FIELD, p.field().chars().allMatch(c -> c >= 0x20 && c < 0x7f) ? p.field() : "?");
         }
         return status.withDescription(p.detail()).asRuntimeException(trailers);
-    }
-
-    /** A bug or an outage: the exception goes to the log, the caller gets its reference only. */
-    private static RuntimeException internal(Throwable t) {
-        String reference = ErrorReference.next();
-        LOG.errorf(t, "gRPC call failed: internal error, reference %s", reference);
-        return Status.INTERNAL.withDescription(ErrorReference.message(reference)).asRuntimeException();
     }
 }

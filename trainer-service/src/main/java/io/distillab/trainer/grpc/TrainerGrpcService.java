@@ -1,6 +1,5 @@
 package io.distillab.trainer.grpc;
 
-import com.google.protobuf.ByteString;
 import io.distillab.trainer.grpc.v1.Deleted;
 import io.distillab.trainer.grpc.v1.Job;
 import io.distillab.trainer.grpc.v1.JobEvent;
@@ -16,8 +15,9 @@ import io.distillab.trainer.grpc.v1.WatchJobRequest;
 import io.distillab.trainer.job.JobEvents;
 import io.distillab.trainer.job.JobService;
 import io.distillab.trainer.job.JobView;
-import io.distillab.trainer.problem.ProblemException;
 import io.distillab.service.support.auth.Roles;
+import io.distillab.service.support.grpc.ChunkedUploadStream;
+import io.distillab.service.support.grpc.GrpcCalls;
 import io.distillab.service.support.paging.PageRequest;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.common.annotation.Blocking;
@@ -25,7 +25,6 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.annotation.security.RolesAllowed;
-import java.io.IOException;
 import java.io.InputStream;
 import java.util.Iterator;
 import java.util.concurrent.Callable;
@@ -55,68 +54,14 @@ public class TrainerGrpcService implements Trainer {
     @Override
     @RolesAllowed(Roles.WRITER)
     public Uni<Job> uploadJob(Multi<UploadJobChunk> request) {
-        return Uni.createFrom().item(() -> {
-            try {
-                Iterator<UploadJobChunk> chunks = request.subscribe().asIterable().iterator();
-                if (!chunks.hasNext()) {
-                    throw ProblemException.invalid("header", "the upload is empty; the first chunk carries the header");
-                }
-                UploadJobChunk first = chunks.next();
-                if (!first.hasHeader()) {
-                    throw ProblemException.invalid("header", "the first chunk must carry the job's header");
-                }
-                UploadJobHeader h = first.getHeader();
-                return job(jobs.submit(JobService.parse(h.getParametersJson()),
-                        new JobService.Upload(h.getFilename(), new ChunkStream(chunks))));
-            } catch (Exception e) {
-                throw GrpcErrors.toStatus(e);
-            }
-        }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
-    }
-
-    /** The data chunks after the header, as one stream of bytes. */
-    private static final class ChunkStream extends InputStream {
-        private final Iterator<UploadJobChunk> chunks;
-        private ByteString current = ByteString.EMPTY;
-        private int position;
-
-        ChunkStream(Iterator<UploadJobChunk> chunks) {
-            this.chunks = chunks;
-        }
-
-        private boolean fill() throws IOException {
-            while (position >= current.size()) {
-                if (!chunks.hasNext()) {
-                    return false;
-                }
-                UploadJobChunk c = chunks.next();
-                if (!c.hasData()) {
-                    throw new IOException("a chunk after the first must carry data, not another header");
-                }
-                current = c.getData();
-                position = 0;
-            }
-            return true;
-        }
-
-        @Override
-        public int read() throws IOException {
-            return fill() ? current.byteAt(position++) & 0xff : -1;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (len == 0) {
-                return 0;
-            }
-            if (!fill()) {
-                return -1;
-            }
-            int n = Math.min(len, current.size() - position);
-            current.copyTo(b, position, off, n);
-            position += n;
-            return n;
-        }
+        return GrpcCalls.onWorker(() -> {
+            Iterator<UploadJobChunk> chunks = request.subscribe().asIterable().iterator();
+            UploadJobHeader h = ChunkedUploadStream.headerChunk(chunks, UploadJobChunk::hasHeader, "the job's header")
+                    .getHeader();
+            InputStream data = new ChunkedUploadStream<>(chunks, UploadJobChunk::hasData, UploadJobChunk::getData);
+            return job(jobs.submit(JobService.parse(h.getParametersJson()),
+                    new JobService.Upload(h.getFilename(), data)));
+        }, GrpcErrors::toStatus);
     }
 
     @Override
@@ -199,10 +144,6 @@ public class TrainerGrpcService implements Trainer {
     }
 
     private static <T> Uni<T> call(Callable<T> work) {
-        try {
-            return Uni.createFrom().item(work.call());
-        } catch (Exception e) {
-            return Uni.createFrom().failure(GrpcErrors.toStatus(e));
-        }
+        return GrpcCalls.call(work, GrpcErrors::toStatus);
     }
 }

@@ -48,7 +48,7 @@ public class JobEvents {
     /**
      * The events of job {@code id} after step {@code afterStep} (0: from the first step).
      *
-     * @throws io.distillab.trainer.problem.ProblemException 404 when there is no such job
+     * @throws io.distillab.service.support.problem.ProblemException 404 when there is no such job
      */
     public Multi<Event> follow(long id, long afterStep) {
         jobs.get(id);

@@ -1,8 +1,8 @@
 package io.distillab.trainer.job;
 
 import io.distillab.trainer.page.JobPage;
-import io.distillab.trainer.problem.Problem;
-import io.distillab.trainer.problem.ProblemException;
+import io.distillab.service.support.problem.Problem;
+import io.distillab.service.support.problem.ProblemException;
 import io.distillab.service.support.auth.Roles;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;

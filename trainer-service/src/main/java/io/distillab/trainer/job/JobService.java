@@ -9,7 +9,7 @@ import io.distillab.service.support.paging.PageRequest;
 import io.distillab.trainer.data.MetricsServiceApi;
 import io.distillab.trainer.data.TrajectoryFiles;
 import io.distillab.trainer.engine.TrainingEngine;
-import io.distillab.trainer.problem.ProblemException;
+import io.distillab.service.support.problem.ProblemException;
 import io.distillab.trainer.queue.JobQueue;
 import io.distillab.trainer.queue.Scheduler;
 import io.distillab.trainer.store.ModelStore;
@@ -262,20 +262,15 @@ public class JobService {
         if (status != null && !STATUSES.contains(status)) {
             throw ProblemException.invalid("status", "must be one of queued, running, succeeded, failed, cancelled");
         }
-        if (page < 0) {
-            throw ProblemException.invalid("page", "must be 0 or more");
-        }
-        if (size < 1 || size > PageRequest.MAX_SIZE) {
-            throw ProblemException.invalid("size", "must be between 1 and " + PageRequest.MAX_SIZE);
-        }
+        PageRequest request = new PageRequest(page, size); // a page or size out of range: 400 naming it
         var query = status == null ? TrainingJob.<TrainingJob>find("order by id desc")
                 : TrainingJob.<TrainingJob>find("status = ?1 order by id desc", status);
         long total = query.count();
         List<JobView> items = new ArrayList<>();
-        for (TrainingJob j : query.page(page, size).list()) {
+        for (TrainingJob j : query.page(request.page(), request.size()).list()) {
             items.add(JobView.of(j, read(j.parameters), null));
         }
-        return new JobView.Page(items, page, size, total);
+        return new JobView.Page(items, request.page(), request.size(), total);
     }
 
     /** Cancels a job: a queued one at once, a running one at its next step. */

@@ -1,12 +1,10 @@
 package io.distillab.trainer.queue;
 
+import io.distillab.service.support.queue.QueueWorker;
 import io.distillab.trainer.job.StepRecord;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
@@ -16,41 +14,22 @@ import org.jboss.logging.Logger;
  * it while a heartbeat keeps its lease, records each step, and polls again. Any number of workers,
  * in one replica or many, share one queue.
  */
-public final class JobWorker {
+public final class JobWorker extends QueueWorker {
     private static final Logger LOG = Logger.getLogger(JobWorker.class);
 
-    private final String owner;
     private final Slot slot;
     private final JobQueue queue;
     private final JobRunner runner;
-    private final Duration heartbeat;
-    private final Duration poll;
-    private final ScheduledExecutorService heartbeats;
-    private final Object wakeUp = new Object();
-    private final AtomicBoolean stopping = new AtomicBoolean();
-    private final AtomicBoolean killed = new AtomicBoolean();
     private final AtomicInteger finished = new AtomicInteger();
     private final AtomicInteger discarded = new AtomicInteger();
     private final RunRates rates = new RunRates();
-    private volatile Thread thread;
     private volatile ClaimedJob current;
 
     public JobWorker(String owner, Slot slot, JobQueue queue, JobRunner runner, Duration heartbeat, Duration poll) {
-        this.owner = owner;
+        super(owner, heartbeat, poll, LOG);
         this.slot = slot;
         this.queue = queue;
         this.runner = runner;
-        this.heartbeat = heartbeat;
-        this.poll = poll;
-        this.heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, owner + "-heartbeat");
-            t.setDaemon(true);
-            return t;
-        });
-    }
-
-    public String owner() {
-        return owner;
     }
 
     public Slot slot() {
@@ -62,30 +41,15 @@ public final class JobWorker {
         return rates;
     }
 
-    public synchronized void start() {
-        if (thread != null) {
-            throw new IllegalStateException(owner + " started already");
-        }
-        thread = new Thread(this::loop, owner);
-        thread.setDaemon(true);
-        thread.start();
-    }
-
-    /** Tells an idle worker to look at the queue now rather than at its next poll. */
-    public void wake() {
-        synchronized (wakeUp) {
-            wakeUp.notifyAll();
-        }
-    }
-
     /**
      * Stops gracefully: claims nothing more, stops a running training at its next step and hands the
      * job back to the queue, so another worker resumes it from its last checkpoint at once.
      */
+    @Override
     public void stop(Duration wait) throws InterruptedException {
         stopping.set(true);
         wake();
-        Thread t = thread;
+        Thread t = thread();
         if (t != null) {
             t.join(wait.toMillis());
             if (t.isAlive()) {
@@ -93,7 +57,7 @@ public final class JobWorker {
                 t.join(wait.toMillis());
             }
         }
-        heartbeats.shutdownNow();
+        stopHeartbeats();
     }
 
     /**
@@ -103,13 +67,8 @@ public final class JobWorker {
     public void kill() {
         killed.set(true);
         stopping.set(true);
-        heartbeats.shutdownNow();
+        stopHeartbeats();
         wake();
-    }
-
-    public boolean alive() {
-        Thread t = thread;
-        return t != null && t.isAlive();
     }
 
     /** Jobs this worker brought to an end (succeeded, failed or cancelled). */
@@ -122,43 +81,20 @@ public final class JobWorker {
         return discarded.get();
     }
 
-    private void loop() {
-        while (!stopping.get()) {
-            try {
-                Optional<ClaimedJob> job = queue.claim(owner, slot.devices());
-                if (job.isPresent()) {
-                    process(job.get());
-                } else {
-                    synchronized (wakeUp) {
-                        wakeUp.wait(poll.toMillis());
-                    }
-                }
-            } catch (InterruptedException e) {
-                if (stopping.get()) {
-                    return;
-                }
-            } catch (Exception e) {
-                if (stopping.get()) {
-                    return;
-                }
-                // the database may be restarting: keep polling, at the poll pace
-                LOG.warnf("Worker %s: %s", owner, e.toString());
-                try {
-                    Thread.sleep(poll.toMillis());
-                } catch (InterruptedException ie) {
-                    return;
-                }
-            }
-        }
+    @Override
+    protected boolean runNext() throws Exception {
+        Optional<ClaimedJob> job = queue.claim(owner(), slot.devices());
+        job.ifPresent(this::process);
+        return job.isPresent();
     }
 
     private void process(ClaimedJob job) {
         current = job;
         AtomicBoolean leaseLost = new AtomicBoolean();
         AtomicBoolean cancelRequested = new AtomicBoolean();
-        ScheduledFuture<?> beat = heartbeats.scheduleAtFixedRate(() -> {
+        ScheduledFuture<?> beat = everyHeartbeat(() -> {
             try {
-                switch (queue.heartbeat(job.id(), owner)) {
+                switch (queue.heartbeat(job.id(), owner())) {
                     case LOST -> leaseLost.set(true);
                     case CANCEL_REQUESTED -> cancelRequested.set(true);
                     case HELD -> { }
@@ -166,8 +102,8 @@ public final class JobWorker {
             } catch (Exception e) {
                 LOG.warnf("Heartbeat of job %d failed: %s", job.id(), e.getMessage());
             }
-        }, heartbeat.toMillis(), heartbeat.toMillis(), TimeUnit.MILLISECONDS);
-        LOG.infof("Worker %s runs job %d on %s (attempt %d%s)", owner, job.id(), slot, job.attempt(),
+        });
+        LOG.infof("Worker %s runs job %d on %s (attempt %d%s)", owner(), job.id(), slot, job.attempt(),
                 job.checkpointStep() > 0 ? ", from the checkpoint of step " + job.checkpointStep() : "");
         rates.start();
         try {
@@ -178,9 +114,9 @@ public final class JobWorker {
             }
             if (leaseLost.get()) {
                 discarded.incrementAndGet();
-                LOG.warnf("Job %d: stopped, worker %s no longer holds it", job.id(), owner);
+                LOG.warnf("Job %d: stopped, worker %s no longer holds it", job.id(), owner());
             } else if (outcome.cancelled() && stopping.get() && !cancelRequested.get()) {
-                queue.release(job.id(), owner);
+                queue.release(job.id(), owner());
             } else if (outcome.cancelled()) {
                 end(job, "cancelled", null, null, "cancelled by request");
             } else {
@@ -188,7 +124,7 @@ public final class JobWorker {
             }
         } catch (LeaseLostException e) {
             discarded.incrementAndGet();
-            LOG.warnf("Job %d: stopped, worker %s no longer holds it", job.id(), owner);
+            LOG.warnf("Job %d: stopped, worker %s no longer holds it", job.id(), owner());
         } catch (Exception | OutOfMemoryError | StackOverflowError e) {
             if (killed.get()) {
                 return;
@@ -211,7 +147,7 @@ public final class JobWorker {
 
     private void end(ClaimedJob job, String status, Double finalLoss, String error, String reason) {
         try {
-            if (queue.finish(job.id(), owner, status, finalLoss, error, reason)) {
+            if (queue.finish(job.id(), owner(), status, finalLoss, error, reason)) {
                 finished.incrementAndGet();
                 LOG.infof("Job %d %s%s", job.id(), status, finalLoss == null ? "" : ", final loss " + finalLoss);
             } else {
@@ -224,7 +160,7 @@ public final class JobWorker {
 
     private void release(ClaimedJob job) {
         try {
-            queue.release(job.id(), owner);
+            queue.release(job.id(), owner());
         } catch (Exception e) {
             LOG.warnf("Could not hand job %d back to the queue (it is resumed when its lease expires): %s",
                     job.id(), e.getMessage());
@@ -243,18 +179,18 @@ public final class JobWorker {
 
         @Override
         public void placement(String where) {
-            write(() -> queue.placement(job.id(), owner, where));
+            write(() -> queue.placement(job.id(), owner(), where));
         }
 
         @Override
         public void step(StepRecord step) {
             rates.step(step);
-            write(() -> queue.step(job.id(), owner, step));
+            write(() -> queue.step(job.id(), owner(), step));
         }
 
         @Override
         public void checkpoint(long step) {
-            write(() -> queue.checkpoint(job.id(), owner, step));
+            write(() -> queue.checkpoint(job.id(), owner(), step));
         }
 
         private void write(SqlWrite w) {

@@ -5,18 +5,17 @@ import io.distillab.trainer.engine.LocalJobRunner;
 import io.distillab.trainer.engine.TrainingEngine;
 import io.distillab.trainer.gpu.GpuInventory;
 import io.distillab.trainer.kubernetes.KubernetesJobRunner;
+import io.distillab.service.support.queue.QueueWorkers;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.runtime.configuration.MemorySize;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
-import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -42,7 +41,7 @@ public class Scheduler {
     private final Optional<MemorySize> kubernetesGpuMemory;
     private final Duration heartbeat;
     private final Duration poll;
-    /** Names this replica in lease_owner: host/pid plus a random part (pids repeat across containers). */
+    /** Names this replica in lease_owner. */
     private final String replica;
     private final List<JobWorker> workers = new ArrayList<>();
     private int generation;
@@ -59,10 +58,7 @@ public class Scheduler {
               @ConfigProperty(name = "distillab.scheduler.heartbeat", defaultValue = "10s") Duration heartbeat,
               @ConfigProperty(name = "distillab.scheduler.poll", defaultValue = "2s") Duration poll,
               @ConfigProperty(name = "distillab.scheduler.max-attempts", defaultValue = "5") int maxAttempts) {
-        if (!heartbeat.minus(lease).isNegative()) {
-            throw new IllegalArgumentException("distillab.scheduler.heartbeat (" + heartbeat
-                    + ") must be shorter than distillab.scheduler.lease (" + lease + ")");
-        }
+        QueueWorkers.requireHeartbeatShorterThanLease("distillab.scheduler", heartbeat, lease);
         if (cpuJobs < 0) {
             throw new IllegalArgumentException("distillab.scheduler.cpu-jobs must be 0 or more, not " + cpuJobs);
         }
@@ -78,7 +74,7 @@ public class Scheduler {
         this.kubernetesGpuMemory = kubernetesGpuMemory;
         this.heartbeat = heartbeat;
         this.poll = poll;
-        this.replica = ManagementFactory.getRuntimeMXBean().getName() + "-" + UUID.randomUUID().toString().substring(0, 8);
+        this.replica = QueueWorkers.replicaName();
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -185,13 +181,7 @@ public class Scheduler {
 
     /** Stops the workers gracefully, handing running jobs back to the queue. */
     public synchronized void stop() {
-        for (JobWorker w : workers) {
-            try {
-                w.stop(Duration.ofSeconds(30));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        QueueWorkers.stopAll(workers, Duration.ofSeconds(30));
         workers.clear();
     }
 

@@ -1,6 +1,6 @@
-package io.distillab.metrics.problem;
+package io.distillab.service.support.problem;
 
-/** A failure the caller can act on, answered as a {@link Problem}. */
+/** A failure the caller can act on, answered as a {@link Problem} (by {@link ProblemResponses}). */
 public class ProblemException extends RuntimeException {
     private final transient Problem problem;
 
@@ -31,5 +31,10 @@ public class ProblemException extends RuntimeException {
     /** 409: the resource exists but is not in a state that allows this. */
     public static ProblemException conflict(String detail) {
         return new ProblemException(Problem.of(409, "conflict", "Conflict", detail, null));
+    }
+
+    /** 503: a service this request needs cannot be reached; {@code field} is the request field that needed it. */
+    public static ProblemException unavailable(String field, String detail) {
+        return new ProblemException(Problem.of(503, "dependency-unavailable", "Service unavailable", detail, field));
     }
 }
