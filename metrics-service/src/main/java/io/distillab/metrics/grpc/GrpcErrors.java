@@ -14,8 +14,9 @@ import org.jboss.logging.Logger;
  * The REST API's problems as gRPC statuses: 400 is INVALID_ARGUMENT, 404 NOT_FOUND, 409
  * FAILED_PRECONDITION (ALREADY_EXISTS for a taken name). The offending field, file and record travel
  * as trailers {@code x-field}, {@code x-file}, {@code x-record}; a page or size out of range is
- * INVALID_ARGUMENT naming it. Anything unexpected is INTERNAL with a reference to the log line,
- * never the exception's text.
+ * INVALID_ARGUMENT naming it. Anything unexpected, an IllegalArgumentException from inside
+ * included (REST answers it 500), is INTERNAL with a reference to the log line, never the
+ * exception's text; an unreachable database is UNAVAILABLE.
  */
 final class GrpcErrors {
     private static final Logger LOG = Logger.getLogger(GrpcErrors.class);
@@ -55,9 +56,6 @@ final class GrpcErrors {
             Metadata trailers = new Metadata();
             put(trailers, FIELD, e.parameter());
             return Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException(trailers);
-        }
-        if (t instanceof IllegalArgumentException e) {
-            return Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
         }
         return GrpcCalls.unexpected(LOG, t);
     }

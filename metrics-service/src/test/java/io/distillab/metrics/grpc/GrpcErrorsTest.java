@@ -26,6 +26,21 @@ class GrpcErrorsTest {
     }
 
     @Test
+    void anIllegalArgumentFromInsideIsInternalAsOverRest() {
+        StatusRuntimeException s = (StatusRuntimeException) GrpcErrors.toStatus(
+                new IllegalArgumentException("row 17 of matrix /srv/cache/ags.bin has 3 columns"));
+        assertEquals(Status.Code.INTERNAL, s.getStatus().getCode());
+        assertFalse(s.getStatus().getDescription().contains("/srv"), s.getStatus().getDescription());
+    }
+
+    @Test
+    void anUnreachableDatabaseIsUnavailable() {
+        StatusRuntimeException s = (StatusRuntimeException) GrpcErrors.toStatus(new jakarta.persistence.PersistenceException(
+                "could not prepare statement", new java.sql.SQLException("Connection refused", "08001")));
+        assertEquals(Status.Code.UNAVAILABLE, s.getStatus().getCode());
+    }
+
+    @Test
     void aPageOutOfRangeNamesItsField() {
         StatusRuntimeException s = (StatusRuntimeException) GrpcErrors.toStatus(
                 new InvalidParameterException("size", "must be between 1 and 500"));
