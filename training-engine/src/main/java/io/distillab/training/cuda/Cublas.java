@@ -154,13 +154,16 @@ public final class Cublas implements AutoCloseable {
         int computeType = computeType(aType, bType, compute);
         Operands ops = operands(call, A, aType, B, bType);
         int mark = profile == null ? -1 : profile.begin(profileName("gemm", transA, transB, M, N, K, aType, cType, 1));
-        check("cublasGemmEx", () -> cublasGemmEx_new(handle, op(call.transFirst()), op(call.transSecond()),
-                call.m(), call.n(), call.k(), Pointer.to(new float[] {alpha}),
-                ops.first, ops.firstType.cuda, call.ldFirst(), ops.second, ops.secondType.cuda, call.ldSecond(),
-                Pointer.to(new float[] {beta}), C, cType.cuda, call.ldc(), computeType,
-                cublasGemmAlgo.CUBLAS_GEMM_DEFAULT));
-        if (mark >= 0) {
-            profile.end(mark);
+        try {
+            check("cublasGemmEx", () -> cublasGemmEx_new(handle, op(call.transFirst()), op(call.transSecond()),
+                    call.m(), call.n(), call.k(), Pointer.to(new float[] {alpha}),
+                    ops.first, ops.firstType.cuda, call.ldFirst(), ops.second, ops.secondType.cuda, call.ldSecond(),
+                    Pointer.to(new float[] {beta}), C, cType.cuda, call.ldc(), computeType,
+                    cublasGemmAlgo.CUBLAS_GEMM_DEFAULT));
+        } finally {
+            if (mark >= 0) {
+                profile.end(mark);
+            }
         }
     }
 
@@ -181,14 +184,17 @@ public final class Cublas implements AutoCloseable {
         Operands ops = operands(call, A, aType, B, bType);
         int mark = profile == null ? -1
                 : profile.begin(profileName("gemm batched", transA, transB, M, N, K, aType, cType, batch));
-        check("cublasGemmStridedBatchedEx", () -> cublasGemmStridedBatchedEx_new(handle, op(call.transFirst()),
-                op(call.transSecond()), call.m(), call.n(), call.k(), Pointer.to(new float[] {alpha}),
-                ops.first, ops.firstType.cuda, call.ldFirst(), call.strideFirst(),
-                ops.second, ops.secondType.cuda, call.ldSecond(), call.strideSecond(),
-                Pointer.to(new float[] {beta}), C, cType.cuda, call.ldc(), call.strideC(), batch, computeType,
-                cublasGemmAlgo.CUBLAS_GEMM_DEFAULT));
-        if (mark >= 0) {
-            profile.end(mark);
+        try {
+            check("cublasGemmStridedBatchedEx", () -> cublasGemmStridedBatchedEx_new(handle, op(call.transFirst()),
+                    op(call.transSecond()), call.m(), call.n(), call.k(), Pointer.to(new float[] {alpha}),
+                    ops.first, ops.firstType.cuda, call.ldFirst(), call.strideFirst(),
+                    ops.second, ops.secondType.cuda, call.ldSecond(), call.strideSecond(),
+                    Pointer.to(new float[] {beta}), C, cType.cuda, call.ldc(), call.strideC(), batch, computeType,
+                    cublasGemmAlgo.CUBLAS_GEMM_DEFAULT));
+        } finally {
+            if (mark >= 0) {
+                profile.end(mark);
+            }
         }
     }
 

@@ -74,9 +74,12 @@ public final class Kernels implements AutoCloseable {
             params[i] = parameter(args[i], name, i);
         }
         int mark = profile == null ? -1 : profile.begin(name);
-        cuLaunchKernel(f, Math.max(1, grid), 1, 1, block, 1, 1, sharedBytes, null, Pointer.to(params), null);
-        if (mark >= 0) {
-            profile.end(mark);
+        try {
+            cuLaunchKernel(f, Math.max(1, grid), 1, 1, block, 1, 1, sharedBytes, null, Pointer.to(params), null);
+        } finally {
+            if (mark >= 0) {
+                profile.end(mark);
+            }
         }
     }
 
