@@ -111,8 +111,8 @@ distillab bench gpu-train --time --model qwen3 --precision bf16 --batch-size 8,1
 grep -E '^time|^profile|rror|xception' "$out/time-qwen3.log" | cut -c1-260 | head
 if [[ "$mode" != quick ]]; then
     distillab bench gpu-train --time --model gpt2 --precision tf32 --batch-size 16 --seq-len 1024 --steps 6 \
-        --json "$out/time.jsonl" > "$out/time-gpt2-tf32.log" 2>&1
-    grep -E '^time|rror|xception' "$out/time-gpt2-tf32.log" | cut -c1-260 | head
+        --profile "${PROFILE_STEPS:-3}" --json "$out/time.jsonl" > "$out/time-gpt2-tf32.log" 2>&1
+    grep -E '^time|^profile|rror|xception' "$out/time-gpt2-tf32.log" | cut -c1-260 | head
 fi
 
 stamp "done"
