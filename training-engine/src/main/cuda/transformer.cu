@@ -262,9 +262,11 @@ extern "C" __global__ void rmsnorm_backward(const float* __restrict__ dout, cons
 // [P, HS/2], built on the host by TransformerLm's own code (so both engines rotate by the same
 // float32 angles) once per model; padding (position -1) uses position 0's row, as the CPU does.
 
-extern "C" __global__ void rope_forward(float* __restrict__ x, const float* __restrict__ cosines,
-                                        const float* __restrict__ sines, const int* __restrict__ positions,
-                                        int N, int heads, int HS) {
+// Rotates each (k, k + HS/2) pair of every head by its position's angle times `direction`: +1 is
+// the forward; -1 the backward, whose gradient is the inverse rotation (the transpose).
+__device__ __forceinline__ void rope_rotate(float* __restrict__ x, const float* __restrict__ cosines,
+                                            const float* __restrict__ sines, const int* __restrict__ positions,
+                                            int N, int heads, int HS, float direction) {
     int half = HS / 2;
     long long total = (long long)N * heads * half;
     for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total; i += (long long)gridDim.x * blockDim.x) {
@@ -272,7 +274,7 @@ extern "C" __global__ void rope_forward(float* __restrict__ x, const float* __re
         long long nh = i / half;
         int n = (int)(nh / heads);
         long long row = (long long)max(positions[n], 0) * half + k;
-        float c = cosines[row], s = sines[row];
+        float c = cosines[row], s = direction * sines[row];
         float* o = x + nh * HS;
         float a = o[k], b = o[k + half];
         o[k] = a * c - b * s;
@@ -280,22 +282,16 @@ extern "C" __global__ void rope_forward(float* __restrict__ x, const float* __re
     }
 }
 
+extern "C" __global__ void rope_forward(float* __restrict__ x, const float* __restrict__ cosines,
+                                        const float* __restrict__ sines, const int* __restrict__ positions,
+                                        int N, int heads, int HS) {
+    rope_rotate(x, cosines, sines, positions, N, heads, HS, 1.f);
+}
+
 extern "C" __global__ void rope_backward(float* __restrict__ dx, const float* __restrict__ cosines,
                                          const float* __restrict__ sines, const int* __restrict__ positions,
                                          int N, int heads, int HS) {
-    int half = HS / 2;
-    long long total = (long long)N * heads * half;
-    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total; i += (long long)gridDim.x * blockDim.x) {
-        int k = (int)(i % half);
-        long long nh = i / half;
-        int n = (int)(nh / heads);
-        long long row = (long long)max(positions[n], 0) * half + k;
-        float c = cosines[row], s = sines[row];
-        float* o = dx + nh * HS;
-        float da = o[k], db = o[k + half];
-        o[k] = da * c + db * s;
-        o[k + half] = db * c - da * s;
-    }
+    rope_rotate(dx, cosines, sines, positions, N, heads, HS, -1.f);
 }
 
 // ============================================================================================
