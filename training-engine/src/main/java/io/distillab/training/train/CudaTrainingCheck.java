@@ -370,15 +370,9 @@ public final class CudaTrainingCheck {
         try (CudaTraining gpu = new CudaTraining(student, null, V, precision, CudaTraining.DEFAULT_CHUNK_ROWS, 0,
                 attention)) {
             for (int s = -2; s < steps; s++) {
-                cuCtxSynchronize();
-                long t0 = System.nanoTime();
-                gpu.zeroGrad();
-                gpu.part(part, B, T, null, config, counts);
-                double norm = Math.sqrt(gpu.gradientNormSquared());
-                gpu.adamw(s + 3, 3e-4, 0.1, norm > 1.0, norm > 1.0 ? (float) (1.0 / (norm + 1e-6)) : 1f);
-                cuCtxSynchronize();
+                double millis = timedStep(gpu, part, B, T, config, counts, s + 3);
                 if (s >= 0) {
-                    ms[s] = (System.nanoTime() - t0) / 1e6;
+                    ms[s] = millis;
                 }
             }
             // one more step with a synchronisation between phases: where the time goes
@@ -389,8 +383,7 @@ public final class CudaTrainingCheck {
             gpu.timePhases(null);
             cuCtxSynchronize();
             long t0 = System.nanoTime();
-            double norm = Math.sqrt(gpu.gradientNormSquared());
-            gpu.adamw(steps + 3, 3e-4, 0.1, norm > 1.0, norm > 1.0 ? (float) (1.0 / (norm + 1e-6)) : 1f);
+            clipAndStep(gpu, steps + 3);
             phase[3] = (System.nanoTime() - t0) / 1e6;
             phases = phase;
             if (profiledSteps > 0) {
@@ -398,14 +391,7 @@ public final class CudaTrainingCheck {
                 try (LaunchProfile profile = new LaunchProfile()) {
                     gpu.profile(profile);
                     for (int s = 0; s < profiledSteps; s++) {
-                        cuCtxSynchronize();
-                        t0 = System.nanoTime();
-                        gpu.zeroGrad();
-                        gpu.part(part, B, T, null, config, counts);
-                        double n = Math.sqrt(gpu.gradientNormSquared());
-                        gpu.adamw(steps + 4 + s, 3e-4, 0.1, n > 1.0, n > 1.0 ? (float) (1.0 / (n + 1e-6)) : 1f);
-                        cuCtxSynchronize();
-                        wall[s] = (System.nanoTime() - t0) / 1e6;
+                        wall[s] = timedStep(gpu, part, B, T, config, counts, steps + 4 + s);
                         launches = profile.collect();
                     }
                     gpu.profile(null);
@@ -421,6 +407,24 @@ public final class CudaTrainingCheck {
         double tokensPerSecond = B * T / (median / 1e3);
         return new Timing(name, precision.key(), attention.name().toLowerCase(Locale.ROOT), B, T, median, tokensPerSecond, flopsPerToken * tokensPerSecond / peakFlops,
                 params, phases, launches, profiledSteps, profiledMs);
+    }
+
+    /** One full step (zeroed gradients, forward, loss, backward, clip, AdamW update t), synchronised around: ms. */
+    private static double timedStep(CudaTraining gpu, BatchLabels part, int B, int T, LossConfig config,
+                                    SpanCounts counts, long t) {
+        cuCtxSynchronize();
+        long t0 = System.nanoTime();
+        gpu.zeroGrad();
+        gpu.part(part, B, T, null, config, counts);
+        clipAndStep(gpu, t);
+        cuCtxSynchronize();
+        return (System.nanoTime() - t0) / 1e6;
+    }
+
+    /** The timing runs' clip (max norm 1) and AdamW update t (lr 3e-4, weight decay 0.1). */
+    private static void clipAndStep(CudaTraining gpu, long t) {
+        double norm = Math.sqrt(gpu.gradientNormSquared());
+        gpu.adamw(t, 3e-4, 0.1, norm > 1.0, norm > 1.0 ? (float) (1.0 / (norm + 1e-6)) : 1f);
     }
 
     // ------------------------------------------------------------------ helpers
