@@ -2,6 +2,7 @@ package io.distillab.service.support.auth;
 
 import io.distillab.service.support.errors.ErrorReference;
 import io.distillab.service.support.problem.DatabaseGrpcStatus;
+import io.distillab.service.support.problem.DatabaseUnavailable;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.Status;
@@ -14,7 +15,6 @@ import io.quarkus.runtime.LaunchMode;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Alternative;
-import java.sql.SQLException;
 import java.util.Optional;
 import org.jboss.logging.Logger;
 
@@ -73,7 +73,7 @@ public class GrpcAuthFailures implements AuthExceptionHandlerProvider {
 
     /** The database's status when the failure came from reading the key store, else empty. */
     static Optional<StatusRuntimeException> database(Throwable t) {
-        if (!hasSqlCause(t)) {
+        if (!DatabaseUnavailable.fromDatabase(t)) {
             return Optional.empty();
         }
         Optional<StatusRuntimeException> unavailable = DatabaseGrpcStatus.of(t);
@@ -83,14 +83,5 @@ public class GrpcAuthFailures implements AuthExceptionHandlerProvider {
         String reference = ErrorReference.next();
         LOG.errorf(t, "gRPC authentication failed on a database error, reference %s", reference);
         return Optional.of(Status.INTERNAL.withDescription(ErrorReference.message(reference)).asRuntimeException());
-    }
-
-    private static boolean hasSqlCause(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (c instanceof SQLException) {
-                return true;
-            }
-        }
-        return false;
     }
 }

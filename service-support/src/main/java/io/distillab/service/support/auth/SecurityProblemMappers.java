@@ -4,8 +4,8 @@ import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
 import io.distillab.service.support.problem.DatabaseProblemMappers;
+import io.distillab.service.support.problem.DatabaseUnavailable;
 import jakarta.ws.rs.core.Response;
-import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
@@ -29,12 +29,7 @@ public class SecurityProblemMappers {
      */
     @ServerExceptionMapper
     public Response authenticationFailed(AuthenticationFailedException e) {
-        for (Throwable c = e.getCause(); c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (c instanceof SQLException) {
-                return DatabaseProblemMappers.answer(e);
-            }
-        }
-        return unauthenticated();
+        return DatabaseUnavailable.fromDatabase(e.getCause()) ? DatabaseProblemMappers.answer(e) : unauthenticated();
     }
 
     @ServerExceptionMapper

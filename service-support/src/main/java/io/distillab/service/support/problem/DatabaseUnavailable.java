@@ -51,6 +51,19 @@ public final class DatabaseUnavailable {
         return false;
     }
 
+    /**
+     * Whether {@code e} came from the database at all (an SQLException in its cause chain): an
+     * authentication that failed so says nothing about the caller's credentials.
+     */
+    public static boolean fromDatabase(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof SQLException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The chain's types and SQLSTATEs, for the log. */
     static String summary(Throwable e) {
         StringBuilder sb = new StringBuilder();
