@@ -183,6 +183,9 @@ class JobApiTest {
         refusedJson(TestData.params("gradAccum", 3), 400, "gradAccum");
         refusedJson(TestData.params("order", "random"), 400, "order");
         refusedJson(TestData.params("device", "tpu"), 400, "device");
+        refusedJson(TestData.params("evalFraction", 1.0), 400, "evalFraction");
+        refusedJson(TestData.params("evalEvery", 2), 400, "evalEvery");
+        refusedJson(TestData.params("evalFraction", 0.2, "evalEvery", 0), 400, "evalEvery");
         refusedJson(TestData.params("device", "cuda"), 422, "device");
         refusedJson(TestData.params("batchSize", ScriptedTrainingEngine.MEMORY_LIMIT_BATCH + 1), 422, "batchSize");
         refusedJson(TestData.params("format", "tau-bench"), 400, "format");

@@ -9,6 +9,7 @@ import io.distillab.training.loss.SpanType;
 import io.distillab.training.model.ModelFormatException;
 import io.distillab.training.train.InvalidTrainingInputException;
 import io.distillab.training.train.StepMetrics;
+import io.distillab.training.train.EvalMetrics;
 import io.distillab.training.train.TrainOptions;
 import io.distillab.training.train.Trainer;
 import io.distillab.training.train.TrainingListener;
@@ -32,8 +33,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train a student (gpt2, llama, qwen2, qwen3) on token sequences with span-level distillation.",
-                "Writes DIR/metrics.jsonl (one JSON object per step), DIR/loss.svg, DIR/checkpoint-{step}/ and DIR/final/ "
-                        + "(HF layout; with --lora a PEFT adapter, and merged/ with --merge)."})
+                "Writes DIR/metrics.jsonl (one JSON object per step), DIR/eval.jsonl (with --eval-fraction), DIR/loss.svg, "
+                        + "DIR/checkpoint-{step}/ and DIR/final/ (HF layout; with --lora a PEFT adapter, and merged/ with --merge)."})
 public final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -145,6 +146,14 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--resume", description = "Continue the run in --out from its latest checkpoint.")
     boolean resume;
+
+    @Option(names = "--eval-fraction", paramLabel = "F", description = "Hold out this fraction of the rows (seeded by "
+            + "--seed) and report their loss, per span, in DIR/eval.jsonl and loss.svg (default 0: none).")
+    Double evalFraction;
+
+    @Option(names = "--eval-every", paramLabel = "K", description = "Steps between evaluations of the held-out rows "
+            + "(default: --checkpoint-every); also before the first step and after the last.")
+    Integer evalEvery;
 
     @Option(names = "--device", paramLabel = "cpu|cuda|auto", defaultValue = "auto", description = "Where to train "
             + "(default auto: the GPU when the CUDA driver and a device are there, else the CPU; one log line says which).")
@@ -324,6 +333,12 @@ public final class TrainCommand implements Callable<Integer> {
         if (checkpointEvery != null) {
             p.put("checkpointEvery", checkpointEvery);
         }
+        if (evalFraction != null) {
+            p.put("evalFraction", evalFraction);
+        }
+        if (evalEvery != null) {
+            p.put("evalEvery", evalEvery);
+        }
         p.put("device", device);
         if (threads != null) {
             p.put("threads", threads);
@@ -382,7 +397,8 @@ public final class TrainCommand implements Callable<Integer> {
                 .lora(lora).loraRank(loraRank).loraAlpha(loraAlpha).merge(merge).steps(steps).batchSize(batchSize)
                 .gradAccum(gradAccum).lr(lr).warmup(warmup).clip(clip).weightDecay(weightDecay).seed(seed)
                 .out(out).checkpointEvery(checkpointEvery).resume(resume).device(device).precision(precision).threads(threads)
-                .order(curriculum ? "curriculum" : order).curriculum(curriculumStart, curriculumSteps).build();
+                .order(curriculum ? "curriculum" : order).curriculum(curriculumStart, curriculumSteps)
+                .evaluation(evalFraction, evalEvery).build();
     }
 
     private static double[] table(String option, String text) {
@@ -432,6 +448,18 @@ public final class TrainCommand implements Callable<Integer> {
             line.append(String.format(Locale.ROOT, "  %.0f tok/s  ETA %s", m.tokensPerSecond(),
                     duration(perStep * (steps - m.step()))));
             err.println(line);
+            err.flush();
+        }
+
+        @Override
+        public void onEval(EvalMetrics e) {
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "held-out after step %d: loss %.4f",
+                    e.step(), e.loss()));
+            for (SpanType k : SpanType.values()) {
+                line.append(String.format(Locale.ROOT, "  %s kl %.4f ce %.4f", k.key(), e.spanKl()[k.code()],
+                        e.spanCe()[k.code()]));
+            }
+            err.println(line.append(String.format(Locale.ROOT, "  (%d rows, %d tokens)", e.rows(), e.tokens())));
             err.flush();
         }
 

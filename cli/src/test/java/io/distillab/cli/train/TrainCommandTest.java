@@ -102,6 +102,21 @@ class TrainCommandTest {
     }
 
     @Test
+    void heldOutRowsAreEvaluatedIntoTheirOwnFileAndOnStderr() throws Exception {
+        CliRun r = CliRun.of(args(dir.resolve("out"), "--eval-fraction", "0.25", "--eval-every", "2").toArray(String[]::new));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("distillab: holding out 2 of 8 rows for evaluation"), r.err());
+        for (int step : new int[] {0, 2, 3}) {
+            assertTrue(r.err().contains("held-out after step " + step + ": loss "), r.err());
+        }
+        List<String> lines = Files.readAllLines(dir.resolve("out/eval.jsonl"));
+        assertEquals(3, lines.size());
+        assertTrue(lines.get(1).matches("\\{\"step\": 2, \"loss\": [^,]+, \"kl\": 0.0, \"ce\": [^,]+, \"rows\": 2, "
+                + "\"tokens\": \\d+, \"spans\": \\{\"reason\": \\{\"kl\": 0.0, \"ce\": [^}]+\\}, .*\\}\\}"), lines.get(1));
+        assertEquals(3, Files.readAllLines(dir.resolve("out/metrics.jsonl")).size(), "held-out lines stay out of metrics.jsonl");
+    }
+
+    @Test
     void badInputExitsWithCodeTwoAndOneLine() throws Exception {
         Path out = dir.resolve("out");
         Path mamba = dir.resolve("mamba.json");
@@ -148,6 +163,8 @@ class TrainCommandTest {
         assertRefused(args(out, "--device", "cpu", "--precision", "bf16"), "--precision bf16: the CPU trains in fp32");
         assertRefused(args(out, "--grad-accum", "3"), "--grad-accum 3: must be >= 1 and divide --batch-size 4");
         assertRefused(args(out, "--preset", "sad"), "but no teacher");
+        assertRefused(args(out, "--eval-fraction", "1.5"), "--eval-fraction must be a fraction in [0, 1), got 1.5");
+        assertRefused(args(out, "--eval-every", "2"), "--eval-every needs held-out rows: give --eval-fraction");
         List<String> trajectories = new ArrayList<>(List.of("train", "--student", student.toString(), "--data",
                 "data/tau-bench/gpt-4o-airline.json", "--steps", "3", "--batch-size", "4", "--out", out.toString()));
         assertRefused(trajectories, "has no tokenizer.json beside it; give --tokenizer DIR or gpt2");

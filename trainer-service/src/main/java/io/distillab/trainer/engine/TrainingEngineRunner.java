@@ -159,6 +159,7 @@ public class TrainingEngineRunner implements TrainingEngine {
                 .seed(p.seed() == null ? 0 : p.seed()).out(job.out())
                 .checkpointEvery(p.checkpointEvery() == null ? null : Math.toIntExact(p.checkpointEvery()))
                 .resume(job.resume()).device(placement.cpu() ? "cpu" : "cuda").threads(placement.threads())
+                .evaluation(p.evalFraction(), p.evalEvery() == null ? null : Math.toIntExact(p.evalEvery()))
                 .build();
         try {
             TrainingResult r = new Trainer().run(options, new TrainingListener() {

@@ -20,6 +20,9 @@ import java.util.Set;
  * @param teacher      a checkpoint folder under {@code models/}, run forward on the same tokens
  * @param teacherTopk  a folder under {@code topk/} with {@code IDX.npy} and {@code LOGP.npy}
  * @param tokenizer    {@code gpt2} or a folder under {@code tokenizers/} (default: the student's own)
+ * @param evalFraction the fraction of the training rows held out and evaluated on (the job's
+ *                     {@code eval.jsonl}, its report and loss chart); none when absent
+ * @param evalEvery    steps between evaluations (default: checkpointEvery)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @io.quarkus.runtime.annotations.RegisterForReflection
@@ -33,7 +36,7 @@ public record JobParameters(
         Boolean lora, Integer loraRank, Double loraAlpha, Boolean merge,
         Long steps, Integer batchSize, Integer gradAccum, Double lr, Integer warmup, Double clip,
         Double weightDecay, String order, Long seed, Long checkpointEvery,
-        String device, Integer threads) {
+        String device, Integer threads, Double evalFraction, Long evalEvery) {
 
     public static final Set<String> PRESETS = Set.of("sad", "kd", "sft");
     public static final Set<String> DEVICES = Set.of("cpu", "cuda", "auto");
@@ -178,6 +181,15 @@ public record JobParameters(
         }
         if (checkpointEvery != null && checkpointEvery < 1) {
             throw new InvalidJobException("checkpointEvery", "must be at least 1 step");
+        }
+        if (evalFraction != null && !(evalFraction >= 0 && evalFraction < 1)) {
+            throw new InvalidJobException("evalFraction", "must be a fraction in [0, 1)");
+        }
+        if (evalEvery != null && (evalFraction == null || evalFraction == 0)) {
+            throw new InvalidJobException("evalEvery", "needs held-out rows: give evalFraction");
+        }
+        if (evalEvery != null && (evalEvery < 1 || evalEvery > Integer.MAX_VALUE)) {
+            throw new InvalidJobException("evalEvery", "must be at least 1 step");
         }
         if (device != null && !DEVICES.contains(device)) {
             throw new InvalidJobException("device", "must be one of cpu, cuda, auto");

@@ -2,6 +2,7 @@ package io.distillab.trainer.job;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.distillab.training.train.EvalMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -20,7 +21,7 @@ final class JobReport {
     }
 
     static ObjectNode of(JobView job, List<JobView.Transition> transitions, List<JobView.Attempt> attempts,
-                         List<String> steps, Path student) {
+                         List<String> steps, List<String> evaluations, Path student) {
         ObjectNode r = JobService.JSON.createObjectNode();
         r.set("job", JobService.JSON.valueToTree(job));
         r.set("transitions", JobService.JSON.valueToTree(transitions));
@@ -44,6 +45,19 @@ final class JobReport {
         putNumber(s, "firstLoss", first);
         putNumber(s, "minLoss", min);
         putNumber(s, "lastLoss", last);
+        List<EvalMetrics> held = evaluations.stream().map(EvalMetrics::parse).filter(java.util.Objects::nonNull).toList();
+        if (held.isEmpty()) {
+            s.putNull("heldOut");
+        } else {
+            ObjectNode h = s.putObject("heldOut");
+            h.put("rows", held.get(0).rows());
+            h.put("tokens", held.get(0).tokens());
+            h.put("evaluations", held.size());
+            putNumber(h, "firstLoss", held.get(0).loss());
+            putNumber(h, "minLoss", held.stream().mapToDouble(EvalMetrics::loss).min().orElse(Double.NaN));
+            putNumber(h, "lastLoss", held.get(held.size() - 1).loss());
+            h.put("lastStep", held.get(held.size() - 1).step());
+        }
         if (job.startedAt() != null && job.finishedAt() != null) {
             s.put("seconds", Duration.between(job.startedAt(), job.finishedAt()).toMillis() / 1000.0);
         } else {

@@ -178,7 +178,8 @@ public class JobResource {
     @Path("{id}/loss")
     @Operation(summary = "The loss curves so far",
             description = "{steps, loss, kl, ce, spans: {reason|action|observation|other: {kl, ce}}}, one value per step "
-                    + "(null where the engine reported none)")
+                    + "(null where the engine reported none); with evalFraction also heldOut: the same fields for each "
+                    + "evaluation of the held-out rows, and their number of rows")
     public Response loss(@PathParam("id") long id) {
         return Response.ok(jobs.lossCurve(id).toJson().toString(), MediaType.APPLICATION_JSON).build();
     }
@@ -187,7 +188,8 @@ public class JobResource {
     @GET
     @Path("{id}/loss.svg")
     @Produces("image/svg+xml")
-    @Operation(summary = "The loss curves so far as an SVG image: loss, KL and CE; KL and CE per span type")
+    @Operation(summary = "The loss curves so far as an SVG image: loss, KL and CE (and the held-out loss); KL and CE "
+            + "per span type")
     public Response lossSvg(@PathParam("id") long id) {
         return Response.ok(jobs.lossCurve(id).svg("trainer job " + id), "image/svg+xml").build();
     }
@@ -199,7 +201,7 @@ public class JobResource {
     public Response report(@PathParam("id") long id) {
         JobView job = jobs.get(id);
         return Response.ok(JobReport.of(job, jobs.transitions(id), jobs.attempts(id), jobs.steps(id, 0),
-                job.status().equals("succeeded") ? store.finalStudent(id) : null).toString(),
+                jobs.evaluations(id), job.status().equals("succeeded") ? store.finalStudent(id) : null).toString(),
                 MediaType.APPLICATION_JSON).build();
     }
 

@@ -378,7 +378,22 @@ public class JobService {
 
     public LossCurve lossCurve(long id) {
         get(id);
-        return new LossCurve(steps(id, 0));
+        return new LossCurve(steps(id, 0), evaluations(id));
+    }
+
+    /**
+     * The lines of the job's eval.jsonl, written by the engine into the job's out folder on the
+     * model store (every replica and training pod mounts it); empty when the job holds no rows out
+     * or has not evaluated yet.
+     */
+    public List<String> evaluations(long id) {
+        Path file = store.jobOut(id).resolve("eval.jsonl");
+        try {
+            return Files.isRegularFile(file) ? Files.readAllLines(file).stream().filter(l -> !l.isBlank()).toList()
+                    : List.of();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** The final student's folder; 409 until the job has succeeded. */

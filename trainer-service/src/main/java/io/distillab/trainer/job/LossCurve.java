@@ -3,6 +3,7 @@ package io.distillab.trainer.job;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.distillab.training.train.EvalMetrics;
 import io.distillab.training.train.LossChart;
 import io.distillab.training.train.StepMetrics;
 import java.io.IOException;
@@ -13,8 +14,9 @@ import java.util.Map;
 
 /**
  * A job's loss curves so far: per step the loss, KL and CE, and the KL and CE means of each span
- * type (unweighted, SPEC 8), read from the stored metrics lines. A value the engine did not report
- * for a step is NaN (written as null).
+ * type (unweighted, SPEC 8), read from the stored metrics lines; and, when the job holds rows out
+ * ({@code evalFraction}), the same numbers of each evaluation of the held-out rows, read from the
+ * engine's {@code eval.jsonl}. A value the engine did not report for a step is NaN (written as null).
  */
 public final class LossCurve {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -24,7 +26,15 @@ public final class LossCurve {
     /** "loss", "kl", "ce", and "reason.kl", "reason.ce", ... for each span type. */
     private final Map<String, double[]> series = new LinkedHashMap<>();
 
+    private final List<EvalMetrics> heldOut;
+
     public LossCurve(List<String> metricsLines) {
+        this(metricsLines, List.of());
+    }
+
+    /** @param evalLines eval.jsonl's lines; one that is not whole (being written) is left out */
+    public LossCurve(List<String> metricsLines, List<String> evalLines) {
+        heldOut = evalLines.stream().map(EvalMetrics::parse).filter(java.util.Objects::nonNull).toList();
         int n = metricsLines.size();
         steps = new long[n];
         for (String t : TOTALS) {
@@ -68,11 +78,16 @@ public final class LossCurve {
             steps.add(new StepMetrics(this.steps[i], series.get("loss")[i], series.get("kl")[i], series.get("ce")[i],
                     Double.NaN, Double.NaN, 0, Double.NaN, kl, ce));
         }
-        return LossChart.render(steps, title);
+        return LossChart.render(steps, heldOut, title);
     }
 
     private static double number(JsonNode n) {
         return n.isNumber() ? n.asDouble() : Double.NaN;
+    }
+
+    /** The latest evaluation of the held-out rows, or null. */
+    public EvalMetrics lastHeldOut() {
+        return heldOut.isEmpty() ? null : heldOut.get(heldOut.size() - 1);
     }
 
     public long[] steps() {
@@ -107,6 +122,22 @@ public final class LossCurve {
             ObjectNode sp = spans.putObject(span);
             fill(sp.putArray("kl"), series.get(span + ".kl"));
             fill(sp.putArray("ce"), series.get(span + ".ce"));
+        }
+        if (!heldOut.isEmpty()) {
+            ObjectNode h = o.putObject("heldOut");
+            var s2 = h.putArray("steps");
+            heldOut.forEach(e -> s2.add(e.step()));
+            fill(h.putArray("loss"), heldOut.stream().mapToDouble(EvalMetrics::loss).toArray());
+            fill(h.putArray("kl"), heldOut.stream().mapToDouble(EvalMetrics::kl).toArray());
+            fill(h.putArray("ce"), heldOut.stream().mapToDouble(EvalMetrics::ce).toArray());
+            ObjectNode hs = h.putObject("spans");
+            for (int k = 0; k < StepRecord.SPANS.length; k++) {
+                int code = k;
+                ObjectNode sp = hs.putObject(StepRecord.SPANS[k]);
+                fill(sp.putArray("kl"), heldOut.stream().mapToDouble(e -> e.spanKl()[code]).toArray());
+                fill(sp.putArray("ce"), heldOut.stream().mapToDouble(e -> e.spanCe()[code]).toArray());
+            }
+            h.put("rows", heldOut.get(0).rows());
         }
         return o;
     }

@@ -91,6 +91,8 @@ public record TrainArguments(JobParameters parameters, Path data, String format,
         opt(a, "--order", p.order());
         opt(a, "--seed", p.seed());
         opt(a, "--checkpoint-every", p.checkpointEvery());
+        opt(a, "--eval-fraction", p.evalFraction());
+        opt(a, "--eval-every", p.evalEvery());
         opt(a, "--device", p.device());
         opt(a, "--threads", p.threads());
         a.add("--out");

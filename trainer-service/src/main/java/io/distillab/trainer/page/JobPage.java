@@ -3,6 +3,7 @@ package io.distillab.trainer.page;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.distillab.trainer.job.JobView;
 import io.distillab.trainer.job.LossCurve;
+import io.distillab.training.train.EvalMetrics;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +36,11 @@ public final class JobPage {
                 .append(job.step()).append("</span> of ").append(job.totalSteps());
         if (job.finalLoss() != null) {
             b.append(" &middot; final loss <span id=\"final-loss\">").append(job.finalLoss()).append("</span>");
+        }
+        EvalMetrics held = curve.lastHeldOut();
+        if (held != null) {
+            b.append(String.format(java.util.Locale.ROOT, " &middot; held-out loss <span id=\"held-out-loss\">%.4f</span>"
+                    + " after step %d (%d rows)", held.loss(), held.step(), held.rows()));
         }
         if (job.placement() != null) {
             b.append(" &middot; ").append(esc(job.placement()));

@@ -115,6 +115,27 @@ class TrainingEngineRunnerTest {
     }
 
     @Test
+    void aJobThatHoldsRowsOutEvaluatesThemAndItsCurveAndChartShowIt() throws Exception {
+        TrainArguments job = job(4, PARAMS.replace("\"seed\": 1", "\"seed\": 1, \"evalFraction\": 0.25, \"evalEvery\": 2"),
+                false);
+        engine.check(job, CPU);
+        train(job, s -> false);
+        List<String> lines = Files.readAllLines(store.jobOut(4).resolve("eval.jsonl"));
+        List<String> steps = Files.readAllLines(store.jobOut(4).resolve("metrics.jsonl"));
+        io.distillab.trainer.job.LossCurve curve = new io.distillab.trainer.job.LossCurve(steps, lines);
+        var json = curve.toJson();
+        assertEquals("[0,2,4,6]", json.get("heldOut").get("steps").toString(), "before the first step, every 2, the last");
+        assertTrue(json.get("heldOut").get("rows").asInt() >= 1);
+        double first = json.get("heldOut").get("loss").get(0).asDouble();
+        assertTrue(first > 0 && Double.isFinite(first), json.toString());
+        assertEquals(6, curve.lastHeldOut().step());
+        assertTrue(curve.svg("job 4").contains(">held-out loss</text>"));
+        // a line being written (torn) is left out, not an error
+        assertEquals(3, new io.distillab.trainer.job.LossCurve(steps, List.of(lines.get(0), lines.get(1), lines.get(2),
+                "{\"step\": 8, \"lo")).toJson().get("heldOut").get("steps").size());
+    }
+
+    @Test
     void aStoppedRunResumedFromItsCheckpointEndsAsAnUninterruptedOne() throws Exception {
         TrainArguments whole = job(2, PARAMS, false);
         engine.check(whole, CPU);

@@ -11,7 +11,8 @@ import io.distillab.training.loss.SpanType;
  * {@link #lossPositions()}, so it counts in no R_k and no A_k.
  *
  * <p>Arrays are [B*T] row-major over the given rows, T = the data's row length. Padding tokens are
- * given to the model as token 0 with position -1 (the model ignores them).
+ * given to the model as token 0 with position -1 (the model ignores them); a row index of -1 gives a
+ * row of padding.
  */
 public final class BatchLabels {
     private final int rowCount;
@@ -33,6 +34,10 @@ public final class BatchLabels {
         byte[] m = new byte[n];
         int count = 0;
         for (int b = 0; b < rowCount; b++) {
+            if (rows[b] < 0) { // a row of padding: fills up the held-out rows' last batch
+                java.util.Arrays.fill(positions, b * length, (b + 1) * length, TrainingData.PADDING);
+                continue;
+            }
             int base = rows[b] * length;
             for (int t = 0; t < length; t++) {
                 int token = data.tokens()[base + t];

@@ -251,13 +251,22 @@ final class CudaTraining implements AutoCloseable {
      * @param sparse the top-k teacher's rows for this part's loss positions, or null
      */
     double[][] part(BatchLabels part, int micro, int T, Teacher.Sparse sparse, LossConfig config, SpanCounts counts) {
+        return part(part, micro, T, sparse, config, counts, true);
+    }
+
+    /**
+     * {@link #part} with {@code backward} false: forward and loss only, the gradients untouched
+     * (the held-out evaluation). The loss kernel still writes its gradient tile, which nothing reads.
+     */
+    double[][] part(BatchLabels part, int micro, int T, Teacher.Sparse sparse, LossConfig config, SpanCounts counts,
+                    boolean backward) {
         gpu.makeCurrent();
         int[] at = part.lossPositions();
         int n = at.length;
         int N = micro * T;
         int C = student.config().hiddenSize();
         long t0 = mark(-1, 0);
-        student.forward(part.modelTokens(), part.positions(), micro, T, true);
+        student.forward(part.modelTokens(), part.positions(), micro, T, backward);
         if (teacher != null) {
             teacher.forward(part.modelTokens(), part.positions(), micro, T, false);
         }
@@ -265,7 +274,7 @@ final class CudaTraining implements AutoCloseable {
         boolean hasTeacher = teacher != null || sparse != null;
         float[] coef = CudaSpanMaskedLoss.coefficients(config, counts, hasTeacher, true);
         cuMemcpyHtoD(coefDev.pointer(), Pointer.to(coef), 4L * coef.length);
-        if (dNormFRows != N) {
+        if (backward && dNormFRows != N) {
             if (dNormF != null) {
                 buffers.remove(dNormF);
                 dNormF.close();
@@ -273,7 +282,9 @@ final class CudaTraining implements AutoCloseable {
             dNormF = keep(DeviceBuffer.allocate(4L * N * C));
             dNormFRows = N;
         }
-        cuMemsetD32(dNormF.pointer(), 0, (long) N * C);
+        if (backward) {
+            cuMemsetD32(dNormF.pointer(), 0, (long) N * C);
+        }
         int[] labels = part.labels();
         byte[] spans = part.spans();
         double[] rowKl = new double[n];
@@ -315,14 +326,16 @@ final class CudaTraining implements AutoCloseable {
             loss.launch(CudaSpanMaskedLoss.streamingKernel(precision.bf16()), c, KernelPlan.THREADS, logits,
                     teacherLogits, sparse != null ? topkIndexDev : null, sparse != null ? topkLogProbDev : null, k,
                     labelsDev, spansDev, coefDev, grad, rowKlDev, rowCeDev, vocab, ld, (float) config.temperature());
-            // dH = dLogits · W[:vocab]; dW[:vocab] += dLogitsᵀ · h
-            blas.gemm(false, false, c, C, vp, 1f, grad.pointer(), P, ld, productPointer(head), P, C, 0f,
-                    dH.pointer(), Cublas.DType.F32, C, compute);
-            if (head.grad() != null) {
-                blas.gemm(true, false, vocab, C, c, 1f, grad.pointer(), P, ld, hChunk.pointer(), P, C, 1f,
-                        head.grad().pointer(), Cublas.DType.F32, C, compute);
+            if (backward) {
+                // dH = dLogits · W[:vocab]; dW[:vocab] += dLogitsᵀ · h
+                blas.gemm(false, false, c, C, vp, 1f, grad.pointer(), P, ld, productPointer(head), P, C, 0f,
+                        dH.pointer(), Cublas.DType.F32, C, compute);
+                if (head.grad() != null) {
+                    blas.gemm(true, false, vocab, C, c, 1f, grad.pointer(), P, ld, hChunk.pointer(), P, C, 1f,
+                            head.grad().pointer(), Cublas.DType.F32, C, compute);
+                }
+                layers.launchElementwise("scatter_rows", (long) c * C, dH, rowsDev, dNormF, c, C);
             }
-            layers.launchElementwise("scatter_rows", (long) c * C, dH, rowsDev, dNormF, c, C);
             cuMemcpyDtoH(Pointer.to(kl), rowKlDev.pointer(), 4L * c);
             cuMemcpyDtoH(Pointer.to(ce), rowCeDev.pointer(), 4L * c);
             for (int i = 0; i < c; i++) {
@@ -335,7 +348,7 @@ final class CudaTraining implements AutoCloseable {
             }
         }
         t0 = mark(1, t0);
-        if (n > 0) {
+        if (backward && n > 0) {
             student.backward(dNormF);
         }
         mark(2, t0);

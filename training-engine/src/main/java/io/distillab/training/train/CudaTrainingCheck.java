@@ -185,6 +185,18 @@ public final class CudaTrainingCheck {
             }
             report("grad " + label + " worst=" + worstName, worst, gradientTolerance(precision));
 
+            // The held-out evaluation's pass (forward and loss only, one block's buffers): the same
+            // KL and CE bit for bit (the same kernels on the same inputs, no atomics), no gradient added.
+            double[][] forwardOnly = gpu.part(part, B, T, sparse, config, counts, false);
+            report("eval " + label + " (bits)", Math.max(relative(forwardOnly[0], parts[0]),
+                    relative(forwardOnly[1], parts[1])), 0);
+            List<float[]> afterEval = gpu.downloadGradients();
+            double moved = 0;
+            for (int i = 0; i < params.size(); i++) {
+                moved = Math.max(moved, relative(afterEval.get(i), gpuGrads.get(i)));
+            }
+            report("eval adds no gradient " + label + " (bits)", moved, 0);
+
             // The optimizer on the same (CPU) gradients: clip and AdamW, compared bit for bit.
             List<float[]> cpuGrads = new ArrayList<>();
             for (Parameter p : params) {

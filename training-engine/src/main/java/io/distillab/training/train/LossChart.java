@@ -8,9 +8,10 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * {@code loss.svg}: a self-contained SVG of a run's curves for a person to look at. The top panel
- * holds loss, kl and ce (SPEC 6's weighted sums); the bottom one the unweighted per-span means,
- * KL dashed and CE solid, one colour per span type (series that are 0 throughout are left out).
- * Both panels share the step axis; each has its own value axis from 0.
+ * holds loss, kl and ce (SPEC 6's weighted sums) and, when rows are held out, the held-out loss as
+ * dots joined by a line; the bottom one the unweighted per-span means of the training batches, KL
+ * dashed and CE solid, one colour per span type (series that are 0 throughout are left out). Both
+ * panels share the step axis; each has its own value axis from 0.
  */
 public final class LossChart {
     private static final int WIDTH = 1000;
@@ -20,22 +21,60 @@ public final class LossChart {
     private static final int MAX_POINTS = 2000;
     private static final String[] SPAN_COLOURS = {"#1f77b4", "#d62728", "#2ca02c", "#7f7f7f"};
 
-    private record Series(String label, String colour, boolean dashed, double width, ToDoubleFunction<StepMetrics> value) {
+    /** One curve: (step, value) points; a point whose value is not finite is left out. */
+    private record Curve(String label, String colour, boolean dashed, double width, boolean dots, long[] x, double[] y) {
+        static Curve of(String label, String colour, boolean dashed, double width, List<StepMetrics> steps,
+                        ToDoubleFunction<StepMetrics> value) {
+            long[] x = new long[steps.size()];
+            double[] y = new double[steps.size()];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = steps.get(i).step();
+                y[i] = value.applyAsDouble(steps.get(i));
+            }
+            return new Curve(label, colour, dashed, width, false, x, y);
+        }
+
+        boolean allZero() {
+            for (double v : y) {
+                if (v != 0) {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 
     private LossChart() {
     }
 
     public static String render(List<StepMetrics> steps, String title) {
-        List<Series> totals = List.of(
-                new Series("loss", "#000000", false, 2.5, StepMetrics::loss),
-                new Series("kl", "#9467bd", true, 1.5, StepMetrics::kl),
-                new Series("ce", "#ff7f0e", false, 1.5, StepMetrics::ce));
-        List<Series> spans = new ArrayList<>();
+        return render(steps, List.of(), title);
+    }
+
+    public static String render(List<StepMetrics> steps, List<EvalMetrics> evals, String title) {
+        List<Curve> totals = new ArrayList<>(List.of(
+                Curve.of("loss", "#000000", false, 2.5, steps, StepMetrics::loss),
+                Curve.of("kl", "#9467bd", true, 1.5, steps, StepMetrics::kl),
+                Curve.of("ce", "#ff7f0e", false, 1.5, steps, StepMetrics::ce)));
+        if (!evals.isEmpty()) {
+            long[] x = new long[evals.size()];
+            double[] y = new double[evals.size()];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = evals.get(i).step();
+                y[i] = evals.get(i).loss();
+            }
+            totals.add(new Curve("held-out loss", "#17becf", false, 2, true, x, y));
+        }
+        List<Curve> spans = new ArrayList<>();
         for (SpanType k : SpanType.values()) {
             int code = k.code();
-            spans.add(new Series(k.key() + " KL", SPAN_COLOURS[code], true, 1.5, m -> m.spanKl()[code]));
-            spans.add(new Series(k.key() + " CE", SPAN_COLOURS[code], false, 1.5, m -> m.spanCe()[code]));
+            Curve kl = Curve.of(k.key() + " KL", SPAN_COLOURS[code], true, 1.5, steps, m -> m.spanKl()[code]);
+            Curve ce = Curve.of(k.key() + " CE", SPAN_COLOURS[code], false, 1.5, steps, m -> m.spanCe()[code]);
+            for (Curve c : List.of(kl, ce)) {
+                if (!c.allZero()) {
+                    spans.add(c);
+                }
+            }
         }
         StringBuilder svg = new StringBuilder(64 * 1024);
         svg.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(WIDTH).append("\" height=\"")
@@ -44,30 +83,29 @@ public final class LossChart {
                 .append("<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n")
                 .append("<text x=\"").append(WIDTH / 2).append("\" y=\"24\" text-anchor=\"middle\" font-size=\"16\">")
                 .append(escape(title)).append("</text>\n");
-        long firstStep = steps.isEmpty() ? 1 : steps.get(0).step();
-        long lastStep = steps.isEmpty() ? 1 : steps.get(steps.size() - 1).step();
-        panel(svg, steps, totals, "loss, kl, ce", 50, 300, firstStep, lastStep, false);
-        panel(svg, steps, nonZero(steps, spans), "per span (unweighted means)", 380, 620, firstStep, lastStep, true);
+        long firstStep = Long.MAX_VALUE;
+        long lastStep = Long.MIN_VALUE;
+        for (Curve c : totals) {
+            for (long x : c.x()) {
+                firstStep = Math.min(firstStep, x);
+                lastStep = Math.max(lastStep, x);
+            }
+        }
+        if (firstStep > lastStep) {
+            firstStep = 1;
+            lastStep = 1;
+        }
+        panel(svg, totals, "loss, kl, ce", 50, 300, firstStep, lastStep, false);
+        panel(svg, spans, "per span (unweighted means)", 380, 620, firstStep, lastStep, true);
         return svg.append("</svg>\n").toString();
     }
 
-    private static List<Series> nonZero(List<StepMetrics> steps, List<Series> all) {
-        List<Series> out = new ArrayList<>();
-        for (Series s : all) {
-            if (steps.stream().anyMatch(m -> s.value().applyAsDouble(m) != 0)) {
-                out.add(s);
-            }
-        }
-        return out;
-    }
-
-    private static void panel(StringBuilder svg, List<StepMetrics> steps, List<Series> series, String heading, int top,
-                              int bottom, long firstStep, long lastStep, boolean stepLabel) {
+    private static void panel(StringBuilder svg, List<Curve> curves, String heading, int top, int bottom,
+                              long firstStep, long lastStep, boolean stepLabel) {
         int right = WIDTH - RIGHT;
         double max = 0;
-        for (Series s : series) {
-            for (StepMetrics m : steps) {
-                double v = s.value().applyAsDouble(m);
+        for (Curve c : curves) {
+            for (double v : c.y()) {
                 if (Double.isFinite(v)) {
                     max = Math.max(max, v);
                 }
@@ -99,35 +137,42 @@ public final class LossChart {
             svg.append("<text x=\"").append((LEFT + right) / 2).append("\" y=\"").append(bottom + 36)
                     .append("\" text-anchor=\"middle\">step</text>\n");
         }
-        int stride = Math.max(1, (steps.size() + MAX_POINTS - 1) / MAX_POINTS);
         int legendY = top + 14;
-        for (Series s : series) {
+        for (Curve c : curves) {
+            int n = c.x().length;
+            int stride = Math.max(1, (n + MAX_POINTS - 1) / MAX_POINTS);
             StringBuilder points = new StringBuilder();
-            for (int i = 0; i < steps.size(); i += stride) {
-                point(points, steps.get(i), s, xMin, xMax, yMax, top, bottom, right);
+            StringBuilder dots = new StringBuilder();
+            for (int i = 0; i < n; i += stride) {
+                point(points, dots, c, i, xMin, xMax, yMax, top, bottom, right);
             }
-            if (!steps.isEmpty() && (steps.size() - 1) % stride != 0) {
-                point(points, steps.get(steps.size() - 1), s, xMin, xMax, yMax, top, bottom, right);
+            if (n > 0 && (n - 1) % stride != 0) {
+                point(points, dots, c, n - 1, xMin, xMax, yMax, top, bottom, right);
             }
-            String dash = s.dashed() ? " stroke-dasharray=\"6 4\"" : "";
-            svg.append("<polyline fill=\"none\" stroke=\"").append(s.colour()).append("\" stroke-width=\"")
-                    .append(s.width()).append('"').append(dash).append(" points=\"").append(points).append("\"/>\n");
+            String dash = c.dashed() ? " stroke-dasharray=\"6 4\"" : "";
+            svg.append("<polyline fill=\"none\" stroke=\"").append(c.colour()).append("\" stroke-width=\"")
+                    .append(c.width()).append('"').append(dash).append(" points=\"").append(points).append("\"/>\n");
+            svg.append(dots);
             svg.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"%s\"%s/>"
                             + "<text x=\"%d\" y=\"%d\">%s</text>\n", right + 14, legendY - 4, right + 44, legendY - 4,
-                    s.colour(), s.width(), dash, right + 50, legendY, escape(s.label())));
+                    c.colour(), c.width(), dash, right + 50, legendY, escape(c.label())));
             legendY += 18;
         }
     }
 
-    private static void point(StringBuilder points, StepMetrics m, Series s, double xMin, double xMax, double yMax,
-                              int top, int bottom, int right) {
-        double v = s.value().applyAsDouble(m);
+    private static void point(StringBuilder points, StringBuilder dots, Curve c, int i, double xMin, double xMax,
+                              double yMax, int top, int bottom, int right) {
+        double v = c.y()[i];
         if (!Double.isFinite(v)) {
             return;
         }
-        double x = LEFT + (m.step() - xMin) / (xMax - xMin) * (right - LEFT);
+        double x = LEFT + (c.x()[i] - xMin) / (xMax - xMin) * (right - LEFT);
         double y = bottom - Math.min(1, v / yMax) * (bottom - top);
         points.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
+        if (c.dots()) {
+            dots.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"/>\n",
+                    x, y, c.colour()));
+        }
     }
 
     /** Round tick values 1, 2 or 5 times a power of ten, from at most {@code from} to at least {@code to}. */

@@ -15,7 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code metrics.jsonl} and {@code loss.svg}. Each step's line goes out in one append write, so a
+ * {@code metrics.jsonl}, {@code eval.jsonl} (the held-out evaluations, when rows are held out) and
+ * {@code loss.svg}. Each step's (and evaluation's) line goes out in one append write, so a
  * killed process leaves whole lines (at worst one partial last line, which a resume drops); the
  * lines are not forced to disk each step (a kill loses nothing the kernel holds, and an fsync per
  * step costs more than a tiny step). The chart is rewritten under a temporary name and renamed.
@@ -23,11 +24,13 @@ import java.util.List;
 final class MetricsLog {
     static final String METRICS = "metrics.jsonl";
     static final String CHART = "loss.svg";
+    static final String EVAL = "eval.jsonl";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path out;
     private final String title;
     private final List<StepMetrics> history = new ArrayList<>();
+    private final List<EvalMetrics> evals = new ArrayList<>();
 
     private MetricsLog(Path out, String title) {
         this.out = out;
@@ -53,6 +56,16 @@ final class MetricsLog {
                 }
             }
         }
+        Path evalFile = out.resolve(EVAL);
+        if (Files.exists(evalFile)) {
+            for (String line : Files.readAllLines(evalFile, StandardCharsets.UTF_8)) {
+                EvalMetrics e = EvalMetrics.parse(line);
+                if (e != null && e.step() <= step
+                        && (log.evals.isEmpty() || e.step() > log.evals.get(log.evals.size() - 1).step())) {
+                    log.evals.add(e);
+                }
+            }
+        }
         log.rewrite();
         return log;
     }
@@ -61,10 +74,23 @@ final class MetricsLog {
         return history;
     }
 
+    List<EvalMetrics> evals() {
+        return evals;
+    }
+
     void append(StepMetrics m) throws IOException {
         history.add(m);
-        byte[] line = (m.toJson() + "\n").getBytes(StandardCharsets.UTF_8);
-        try (FileChannel ch = FileChannel.open(out.resolve(METRICS), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        appendLine(out.resolve(METRICS), m.toJson());
+    }
+
+    void append(EvalMetrics e) throws IOException {
+        evals.add(e);
+        appendLine(out.resolve(EVAL), e.toJson());
+    }
+
+    private static void appendLine(Path file, String json) throws IOException {
+        byte[] line = (json + "\n").getBytes(StandardCharsets.UTF_8);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.APPEND)) {
             ByteBuffer buffer = ByteBuffer.wrap(line);
             while (buffer.hasRemaining()) {
@@ -74,7 +100,7 @@ final class MetricsLog {
     }
 
     void writeChart() throws IOException {
-        writeAtomically(out.resolve(CHART), LossChart.render(history, title));
+        writeAtomically(out.resolve(CHART), LossChart.render(history, evals, title));
     }
 
     private void rewrite() throws IOException {
@@ -83,6 +109,14 @@ final class MetricsLog {
             sb.append(m.toJson()).append('\n');
         }
         writeAtomically(out.resolve(METRICS), sb.toString());
+        Path evalFile = out.resolve(EVAL);
+        if (!evals.isEmpty() || Files.exists(evalFile)) {
+            StringBuilder lines = new StringBuilder();
+            for (EvalMetrics e : evals) {
+                lines.append(e.toJson()).append('\n');
+            }
+            writeAtomically(evalFile, lines.toString());
+        }
         writeChart();
     }
 
@@ -108,6 +142,7 @@ final class MetricsLog {
             return null;
         }
     }
+
 
     private static double num(JsonNode o, String field) {
         JsonNode n = o.get(field);

@@ -45,12 +45,18 @@ public record StepMetrics(long step, double loss, double kl, double ce, double l
                 .append(", \"grad_norm\": ").append(number(gradNorm))
                 .append(", \"tokens\": ").append(tokens)
                 .append(", \"tokens_per_s\": ").append(number(tokensPerSecond))
-                .append(", \"spans\": {");
+                .append(", \"spans\": ");
+        return spans(sb, spanKl, spanCe).append('}').toString();
+    }
+
+    /** {@code {"reason": {"kl": .., "ce": ..}, "action": ..., ...}}, the per-span object of a metrics line. */
+    static StringBuilder spans(StringBuilder sb, double[] spanKl, double[] spanCe) {
+        sb.append('{');
         for (SpanType k : SpanType.values()) {
             sb.append(k.code() == 0 ? "" : ", ").append('"').append(k.key()).append("\": {\"kl\": ")
                     .append(number(spanKl[k.code()])).append(", \"ce\": ").append(number(spanCe[k.code()])).append('}');
         }
-        return sb.append("}}").toString();
+        return sb.append('}');
     }
 
     /** JSON has no NaN or infinity: they are written as null. */

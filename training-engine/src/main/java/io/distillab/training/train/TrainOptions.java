@@ -32,6 +32,9 @@ import java.util.List;
  * @param threads          null: every processor
  * @param curriculumStart  the curriculum's starting competence c0 (null: 0.2, SPEC 7)
  * @param curriculumSteps  S_c, the step from which the curriculum draws from every row (null: half the steps)
+ * @param evalFraction     the fraction of the data's rows held out of training and evaluated on (null: 0, none)
+ * @param evalEvery        steps between evaluations of the held-out rows (null: the checkpoint interval); they
+ *                         are also evaluated before the first step and after the last
  */
 public record TrainOptions(Path student, Path tokens, Path spans, List<Path> data, Path teacher,
                            Path teacherTopkIndex, Path teacherTopkLogProb, String preset, Double alpha,
@@ -39,7 +42,8 @@ public record TrainOptions(Path student, Path tokens, Path spans, List<Path> dat
                            boolean lora, Integer loraRank, Double loraAlpha, boolean merge, long steps, int batchSize,
                            int gradAccum, Double lr, Integer warmup, Double clip, Double weightDecay, String order,
                            long seed, Path out, Integer checkpointEvery, boolean resume, String device,
-                           String precision, Integer threads, Double curriculumStart, Long curriculumSteps) {
+                           String precision, Integer threads, Double curriculumStart, Long curriculumSteps,
+                           Double evalFraction, Integer evalEvery) {
     public static final int DEFAULT_CHECKPOINT_EVERY = 100;
 
     public TrainOptions {
@@ -88,6 +92,8 @@ public record TrainOptions(Path student, Path tokens, Path spans, List<Path> dat
         b.device = device;
         b.precision = precision;
         b.threads = threads;
+        b.evalFraction = evalFraction;
+        b.evalEvery = evalEvery;
         return b;
     }
 
@@ -100,7 +106,8 @@ public record TrainOptions(Path student, Path tokens, Path spans, List<Path> dat
         private double[] klWeights, ceWeights;
         private boolean learnSpanWeights, lora, merge, resume;
         private Integer loraRank, warmup, checkpointEvery, threads;
-        private Double curriculumStart;
+        private Double curriculumStart, evalFraction;
+        private Integer evalEvery;
         private Long curriculumSteps;
         private long steps, seed;
         private int batchSize, gradAccum = 1;
@@ -135,12 +142,13 @@ public record TrainOptions(Path student, Path tokens, Path spans, List<Path> dat
         public Builder precision(String v) { precision = v; return this; }
         public Builder threads(Integer v) { threads = v; return this; }
         public Builder curriculum(Double start, Long steps) { curriculumStart = start; curriculumSteps = steps; return this; }
+        public Builder evaluation(Double fraction, Integer every) { evalFraction = fraction; evalEvery = every; return this; }
 
         public TrainOptions build() {
             return new TrainOptions(student, tokens, spans, data, teacher, teacherTopkIndex, teacherTopkLogProb, preset,
                     alpha, temperature, klWeights, ceWeights, learnSpanWeights, lora, loraRank, loraAlpha, merge, steps,
                     batchSize, gradAccum, lr, warmup, clip, weightDecay, order, seed, out, checkpointEvery, resume,
-                    device, precision, threads, curriculumStart, curriculumSteps);
+                    device, precision, threads, curriculumStart, curriculumSteps, evalFraction, evalEvery);
         }
     }
 }

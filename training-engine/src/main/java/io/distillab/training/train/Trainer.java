@@ -72,7 +72,8 @@ public final class Trainer {
     record Plan(TrainOptions options, TrainingData data, ModelConfig studentConfig, ModelConfig teacherConfig,
                 int vocab, LossConfig loss, LoraConfig lora, LrSchedule schedule, double clip, double weightDecay,
                 boolean shuffle, int microBatch, int threads, int checkpointEvery, TeacherSource.TopK topk,
-                TrainingState resumeFrom, Path resumeDir, CurriculumOrder curriculum, boolean gpu, Precision precision) {
+                TrainingState resumeFrom, Path resumeDir, CurriculumOrder curriculum, boolean gpu, Precision precision,
+                HeldOutRows heldOut, int evalEvery) {
 
         /** The data order's name, as the training state records it. */
         String orderName() {
@@ -142,6 +143,17 @@ public final class Trainer {
             if (every < 1) {
                 throw new InvalidTrainingInputException("--checkpoint-every must be >= 1, got " + every);
             }
+            double evalFraction = o.evalFraction() == null ? 0 : o.evalFraction();
+            if (!(evalFraction >= 0 && evalFraction < 1)) {
+                throw new InvalidTrainingInputException("--eval-fraction must be a fraction in [0, 1), got " + evalFraction);
+            }
+            if (o.evalEvery() != null && evalFraction == 0) {
+                throw new InvalidTrainingInputException("--eval-every needs held-out rows: give --eval-fraction");
+            }
+            int evalEvery = o.evalEvery() == null ? every : o.evalEvery();
+            if (evalEvery < 1) {
+                throw new InvalidTrainingInputException("--eval-every must be >= 1, got " + evalEvery);
+            }
             boolean curriculumOrder = o.order() != null && o.order().trim().equalsIgnoreCase("curriculum");
             boolean shuffle = !curriculumOrder
                     && argument("--order", () -> DataOrder.isShuffle(o.order() == null ? "shuffle" : o.order()));
@@ -184,6 +196,11 @@ public final class Trainer {
             }
 
             TrainingData data = data(o);
+            HeldOutRows heldOut = argument("--eval-fraction", () -> HeldOutRows.split(data.rows(), evalFraction, o.seed()));
+            if (heldOut.evaluates()) {
+                notes.accept("holding out " + heldOut.eval().length + " of " + data.rows() + " rows for evaluation"
+                        + " (every " + evalEvery + " steps, before the first and after the last)");
+            }
             ModelConfig student = config(o.student(), "--student");
             ModelConfig teacher = o.teacher() == null ? null : config(o.teacher(), "--teacher");
             int vocab = student.vocabSize();
@@ -226,7 +243,7 @@ public final class Trainer {
                 } else {
                     resumeFrom = TrainingState.read(resumeDir.resolve(TrainingState.FOLDER));
                     String diff = resumeFrom.differenceFrom(stateOf(o, schedule,
-                            curriculumOrder ? "curriculum" : shuffle ? "shuffle" : "file", lora, 0, null));
+                            curriculumOrder ? "curriculum" : shuffle ? "shuffle" : "file", lora, 0, null, evalFraction));
                     if (diff != null) {
                         throw new InvalidTrainingInputException("--resume: " + resumeDir + " was trained with " + diff
                                 + "; give the same options to continue it");
@@ -236,16 +253,17 @@ public final class Trainer {
                 throw new InvalidTrainingInputException("--out " + o.out()
                         + ": holds a training run already (give --resume to continue it, or another folder)");
             }
-            CurriculumOrder curriculum = curriculumOrder ? curriculum(o, data) : null;
+            CurriculumOrder curriculum = curriculumOrder ? curriculum(o, data, heldOut) : null;
             return new Plan(o, data, student, teacher, vocab, loss, lora, schedule, clip, decay, shuffle, micro, threads,
-                    every, topk, resumeFrom, resumeDir, curriculum, gpu, precision);
+                    every, topk, resumeFrom, resumeDir, curriculum, gpu, precision, heldOut, evalEvery);
         }
 
         /**
-         * SPEC 7's curriculum over the rows of a folder written by {@code distillab prepare}, whose
-         * complexity.npy holds each row's (tool calls, tokens).
+         * SPEC 7's curriculum over the training rows of a folder written by {@code distillab prepare},
+         * whose complexity.npy holds each row's (tool calls, tokens); it draws indices into
+         * {@code heldOut.train()}.
          */
-        private static CurriculumOrder curriculum(TrainOptions o, TrainingData data) {
+        private static CurriculumOrder curriculum(TrainOptions o, TrainingData data, HeldOutRows heldOut) {
             Path file = o.data().size() == 1 ? o.data().get(0).resolve("complexity.npy") : null;
             if (file == null || !Files.isRegularFile(file)) {
                 throw new InvalidTrainingInputException("--curriculum needs the rows' complexity: give --data trajectory"
@@ -258,9 +276,11 @@ public final class Trainer {
                     throw new InvalidTrainingInputException(file + ": expected shape [" + data.rows() + ", 2], found "
                             + java.util.Arrays.toString(a.shape()));
                 }
-                complexity = new long[data.rows() * 2];
-                for (int i = 0; i < complexity.length; i++) {
-                    complexity[i] = a.longAt(i);
+                int[] rows = heldOut.train();
+                complexity = new long[rows.length * 2];
+                for (int i = 0; i < rows.length; i++) {
+                    complexity[2 * i] = a.longAt(2L * rows[i]);
+                    complexity[2 * i + 1] = a.longAt(2L * rows[i] + 1);
                 }
             } catch (IOException | RuntimeException e) {
                 if (e instanceof InvalidTrainingInputException ite) {
@@ -431,10 +451,14 @@ public final class Trainer {
         }
 
         static TrainingState stateOf(TrainOptions o, LrSchedule schedule, String order, LoraConfig lora, long step,
-                                     float[] spanWeights) {
+                                     float[] spanWeights, double evalFraction) {
             return new TrainingState(step, schedule.steps(), o.batchSize(), o.gradAccum(), order,
                     o.seed(), lora == null ? null : lora.rank(), lora == null ? null : lora.alpha(), o.learnSpanWeights(),
-                    spanWeights == null ? new float[SpanType.COUNT] : spanWeights);
+                    spanWeights == null ? new float[SpanType.COUNT] : spanWeights, evalFraction);
+        }
+
+        double evalFraction() {
+            return options.evalFraction() == null ? 0 : options.evalFraction();
         }
 
         private interface Parse<T> {
@@ -484,9 +508,10 @@ public final class Trainer {
                 v.add(new float[p.size()]);
             }
             this.spanWeights = o.learnSpanWeights() ? new SpanWeights(plan.loss()) : null;
-            this.order = plan.curriculum() != null ? plan.curriculum()
-                    : plan.shuffle() ? DataOrder.shuffled(plan.data().rows(), o.batchSize(), o.seed())
-                    : DataOrder.inFileOrder(plan.data().rows(), o.batchSize());
+            int trainRows = plan.heldOut().train().length;
+            this.order = plan.heldOut().onTrainingRows(plan.curriculum() != null ? plan.curriculum()
+                    : plan.shuffle() ? DataOrder.shuffled(trainRows, o.batchSize(), o.seed())
+                    : DataOrder.inFileOrder(trainRows, o.batchSize()));
             this.loss = new CpuSpanMaskedLoss(plan.threads());
             this.dLogits = plan.gpu() ? null
                     : new float[plan.microBatch() * plan.data().length() * student.config().vocabSize()];
@@ -569,6 +594,9 @@ public final class Trainer {
             long steps = plan.schedule().steps();
             long lastCheckpoint = step;
             double lastLoss = log.history().isEmpty() ? Double.NaN : log.history().get(log.history().size() - 1).loss();
+            if (plan.heldOut().evaluates() && step == 0) {
+                evaluate(log); // the starting point of the held-out curve
+            }
             while (step < steps) {
                 if (cancelled.getAsBoolean()) {
                     if (lastCheckpoint != step) {
@@ -581,10 +609,14 @@ public final class Trainer {
                 step++;
                 lastLoss = metrics.loss();
                 log.append(metrics);
+                listener.onStep(metrics);
+                // before the checkpoint of the same step, so a checkpoint never lacks its evaluation
+                if (plan.heldOut().evaluates() && (step % plan.evalEvery() == 0 || step == steps)) {
+                    evaluate(log);
+                }
                 if (step % plan.checkpointEvery() == 0 || step == steps || step % chartEvery(steps) == 0) {
                     log.writeChart();
                 }
-                listener.onStep(metrics);
                 if (step % plan.checkpointEvery() == 0) {
                     checkpoint(out.resolve("checkpoint-" + step), true, false);
                     lastCheckpoint = step;
@@ -607,9 +639,6 @@ public final class Trainer {
             int[] rows = order.rows(s);
             int K = o.gradAccum();
             int micro = plan.microBatch();
-            int T = data.length();
-            int V = student.config().vocabSize();
-            int vocab = plan.vocab();
             BatchLabels[] parts = new BatchLabels[K];
             int[][] partRows = new int[K][];
             long[] positions = new long[SpanType.COUNT];
@@ -629,56 +658,11 @@ public final class Trainer {
                 student.zeroGrad();
             }
             for (int k = 0; k < K; k++) {
-                BatchLabels part = parts[k];
-                int[] at = part.lossPositions();
-                if (at.length == 0) {
-                    continue; // no position: no loss, no gradient
+                if (parts[k].lossPositions().length > 0) { // no position: no loss, no gradient
+                    partLoss(s, parts[k], partRows[k], counts, config, true, klSum, ceSum);
                 }
-                if (cuda != null) {
-                    Teacher.Sparse sparse = plan.topk() != null
-                            ? (Teacher.Sparse) teacher.forPart(part, partRows[k], vocab) : null;
-                    double[][] r = cuda.part(part, micro, T, sparse, config, counts);
-                    byte[] m = part.spans();
-                    int[] y = part.labels();
-                    for (int i = 0; i < at.length; i++) {
-                        klSum[m[i]] += r[0][i];
-                        if (y[i] != LossInputs.IGNORE_INDEX) {
-                            ceSum[m[i]] += r[1][i];
-                        }
-                    }
-                    continue;
-                }
-                float[] logits = student.forward(part.modelTokens(), part.positions(), micro, T, true);
-                Teacher t = teacher.forPart(part, partRows[k], vocab);
-                LossInputs inputs = LossInputs.of(Gather.rows(logits, V, at, vocab), t, part.labels(), part.spans());
-                try {
-                    inputs.checkFinite(plan.threads());
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalStateException("step " + s + ": " + e.getMessage() + " (training diverged)", e);
-                }
-                LossResult r = loss.computePart(inputs, config, counts, true);
-                byte[] m = part.spans();
-                int[] y = part.labels();
-                for (int i = 0; i < at.length; i++) {
-                    klSum[m[i]] += r.rowKl()[i];
-                    if (y[i] != LossInputs.IGNORE_INDEX) {
-                        ceSum[m[i]] += r.rowCe()[i];
-                    }
-                }
-                Gather.scatter(r.gradient(), at, dLogits, V);
-                student.backward(dLogits);
             }
-            double[] klMean = new double[SpanType.COUNT];
-            double[] ceMean = new double[SpanType.COUNT];
-            double kl = 0;
-            double ce = 0;
-            for (int k = 0; k < SpanType.COUNT; k++) {
-                klMean[k] = positions[k] == 0 ? 0 : klSum[k] / positions[k];
-                ceMean[k] = supervised[k] == 0 ? 0 : ceSum[k] / supervised[k];
-                kl += plan.loss().klWeight(k) * klMean[k];
-                ce += plan.loss().ceWeight(k) * ceMean[k];
-            }
-            double lossValue = spanWeights == null ? kl + ce : spanWeights.objective(klMean, ceMean);
+            SpanLosses losses = spanLosses(klSum, ceSum, positions, supervised);
 
             List<float[]> grads = new ArrayList<>();
             List<AdamW.Slot> slots = new ArrayList<>();
@@ -702,7 +686,111 @@ public final class Trainer {
             }
             long tokens = data.tokenCount(rows);
             double seconds = (System.nanoTime() - started) / 1e9;
-            return new StepMetrics(s, lossValue, kl, ce, lr, norm, tokens, tokens / seconds, klMean, ceMean);
+            return new StepMetrics(s, losses.loss(), losses.kl(), losses.ce(), lr, norm, tokens, tokens / seconds,
+                    losses.klMean(), losses.ceMean());
+        }
+
+        /**
+         * One part of a batch: the student's forward, the teacher's and the loss of its positions
+         * (normalised by the whole batch's {@code counts}), adding each position's KL and CE to the
+         * span sums in position order; with {@code backward} also the backward, which adds to the
+         * gradients.
+         */
+        private void partLoss(long s, BatchLabels part, int[] rows, SpanCounts counts, LossConfig config,
+                              boolean backward, double[] klSum, double[] ceSum) {
+            int micro = plan.microBatch();
+            int T = plan.data().length();
+            int V = student.config().vocabSize();
+            int vocab = plan.vocab();
+            int[] at = part.lossPositions();
+            double[] rowKl;
+            double[] rowCe;
+            if (cuda != null) {
+                Teacher.Sparse sparse = plan.topk() != null ? (Teacher.Sparse) teacher.forPart(part, rows, vocab) : null;
+                double[][] r = cuda.part(part, micro, T, sparse, config, counts, backward);
+                rowKl = r[0];
+                rowCe = r[1];
+            } else {
+                float[] logits = student.forward(part.modelTokens(), part.positions(), micro, T, backward);
+                Teacher t = teacher.forPart(part, rows, vocab);
+                LossInputs inputs = LossInputs.of(Gather.rows(logits, V, at, vocab), t, part.labels(), part.spans());
+                try {
+                    inputs.checkFinite(plan.threads());
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalStateException("step " + s + ": " + e.getMessage() + " (training diverged)", e);
+                }
+                LossResult r = loss.computePart(inputs, config, counts, backward);
+                rowKl = r.rowKl();
+                rowCe = r.rowCe();
+                if (backward) {
+                    Gather.scatter(r.gradient(), at, dLogits, V);
+                    student.backward(dLogits);
+                }
+            }
+            byte[] m = part.spans();
+            int[] y = part.labels();
+            for (int i = 0; i < at.length; i++) {
+                klSum[m[i]] += rowKl[i];
+                if (y[i] != LossInputs.IGNORE_INDEX) {
+                    ceSum[m[i]] += rowCe[i];
+                }
+            }
+        }
+
+        /** SPEC 6's sums of span means and the reported loss, from the span sums and counts. */
+        private record SpanLosses(double loss, double kl, double ce, double[] klMean, double[] ceMean) {
+        }
+
+        private SpanLosses spanLosses(double[] klSum, double[] ceSum, long[] positions, long[] supervised) {
+            double[] klMean = new double[SpanType.COUNT];
+            double[] ceMean = new double[SpanType.COUNT];
+            double kl = 0;
+            double ce = 0;
+            for (int k = 0; k < SpanType.COUNT; k++) {
+                klMean[k] = positions[k] == 0 ? 0 : klSum[k] / positions[k];
+                ceMean[k] = supervised[k] == 0 ? 0 : ceSum[k] / supervised[k];
+                kl += plan.loss().klWeight(k) * klMean[k];
+                ce += plan.loss().ceWeight(k) * ceMean[k];
+            }
+            double loss = spanWeights == null ? kl + ce : spanWeights.objective(klMean, ceMean);
+            return new SpanLosses(loss, kl, ce, klMean, ceMean);
+        }
+
+        /**
+         * The held-out rows at the current parameters: every one of their loss positions, in
+         * micro-batches of the training's shape (the last filled up with rows of padding), forward
+         * and loss only; the span means are over all held-out positions at once. Done between
+         * steps, so the gradients it leaves on the GPU (none on the CPU) are cleared by the next step.
+         */
+        private void evaluate(MetricsLog log) throws IOException {
+            EvalMetrics e = evaluate();
+            log.append(e);
+            listener.onEval(e);
+        }
+
+        private EvalMetrics evaluate() {
+            TrainingData data = plan.data();
+            int[][] batches = plan.heldOut().evalBatches(plan.microBatch());
+            BatchLabels[] parts = new BatchLabels[batches.length];
+            long[] positions = new long[SpanType.COUNT];
+            long[] supervised = new long[SpanType.COUNT];
+            for (int b = 0; b < batches.length; b++) {
+                parts[b] = new BatchLabels(data, batches[b]);
+                parts[b].addCounts(positions, supervised);
+            }
+            SpanCounts counts = new SpanCounts(positions, supervised);
+            LossConfig config = spanWeights == null ? plan.loss() : spanWeights.scaled();
+            double[] klSum = new double[SpanType.COUNT];
+            double[] ceSum = new double[SpanType.COUNT];
+            for (int b = 0; b < batches.length; b++) {
+                if (parts[b].lossPositions().length > 0) {
+                    partLoss(step, parts[b], batches[b], counts, config, false, klSum, ceSum);
+                }
+            }
+            SpanLosses losses = spanLosses(klSum, ceSum, positions, supervised);
+            int[] held = plan.heldOut().eval();
+            return new EvalMetrics(step, losses.loss(), losses.kl(), losses.ce(), held.length, data.tokenCount(held),
+                    losses.klMean(), losses.ceMean());
         }
 
         /**
@@ -755,7 +843,7 @@ public final class Trainer {
                 Path state = tmp.resolve(TrainingState.FOLDER);
                 Files.createDirectories(state);
                 Plan.stateOf(o, plan.schedule(), plan.orderName(), plan.lora(), step,
-                        spanWeights == null ? null : spanWeights.s.clone()).write(state);
+                        spanWeights == null ? null : spanWeights.s.clone(), plan.evalFraction()).write(state);
                 SafeTensorsWriter w = new SafeTensorsWriter();
                 for (int i = 0; i < trainable.size(); i++) {
                     Parameter p = trainable.get(i);

@@ -7,6 +7,10 @@ public interface TrainingListener {
     /** After every step, once its metrics line is written. */
     void onStep(StepMetrics m);
 
+    /** After an evaluation of the held-out rows, once its eval.jsonl line is written. */
+    default void onEval(EvalMetrics e) {
+    }
+
     /** After a checkpoint folder is complete (renamed into place). */
     void onCheckpoint(long step, Path dir);
 

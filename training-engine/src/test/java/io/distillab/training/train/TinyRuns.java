@@ -67,6 +67,12 @@ final class TinyRuns {
         final List<StepMetrics> steps = new ArrayList<>();
         final List<String> messages = new ArrayList<>();
         final List<Long> checkpoints = new ArrayList<>();
+        final List<EvalMetrics> evals = new ArrayList<>();
+
+        @Override
+        public void onEval(EvalMetrics e) {
+            evals.add(e);
+        }
 
         @Override
         public void onStep(StepMetrics m) {

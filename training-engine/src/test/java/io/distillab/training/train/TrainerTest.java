@@ -84,19 +84,24 @@ class TrainerTest {
     @Test
     void resumingAfterACrashRepeatsTheLossesBitForBit() throws IOException {
         Path teacher = TinyRuns.checkpoint(dir, "teacher", TinyRuns.VOCAB, 77);
-        assertResumesBitForBit(base(dir.resolve("whole")).teacher(teacher).preset("kd").batchSize(4).gradAccum(2)
+        assertResumesBitForBit(dir, base(dir.resolve("whole")).teacher(teacher).preset("kd").batchSize(4).gradAccum(2)
                 .steps(7).checkpointEvery(3).learnSpanWeights(true), "whole", "crashed");
     }
 
     @Test
     void resumingALoraRunRepeatsTheLossesBitForBit() throws IOException {
         Path student = TinyRuns.checkpoint(dir, "student", TinyRuns.VOCAB, 5);
-        assertResumesBitForBit(base(dir.resolve("lora")).student(student).preset("sft").lora(true).loraRank(2)
+        assertResumesBitForBit(dir, base(dir.resolve("lora")).student(student).preset("sft").lora(true).loraRank(2)
                 .batchSize(4).steps(7).checkpointEvery(3).lr(1e-2), "lora", "lora-crashed");
     }
 
-    /** A run that dies after step 5 (its metrics line written, checkpoint-3 the latest), resumed. */
-    private void assertResumesBitForBit(TrainOptions.Builder b, String whole, String crashed) throws IOException {
+    /**
+     * A run that dies after step 5 (its metrics line written, checkpoint-3 the latest), resumed:
+     * its metrics.jsonl (and eval.jsonl, when it holds rows out) equal the uninterrupted run's.
+     * Returns the dying run's and the resumed run's recorders.
+     */
+    static TinyRuns.Recorder[] assertResumesBitForBit(Path dir, TrainOptions.Builder b, String whole, String crashed)
+            throws IOException {
         run(b.out(dir.resolve(whole)).build());
         TrainOptions crashing = b.out(dir.resolve(crashed)).build();
         TinyRuns.Recorder dying = new TinyRuns.Recorder() {
@@ -114,6 +119,11 @@ class TrainerTest {
         assertEquals(4, resumed.steps.size(), "steps 4 to 7 again");
         assertTrue(resumed.messages.stream().anyMatch(m -> m.contains("from checkpoint-3")), resumed.messages.toString());
         assertEquals(losses(dir.resolve(whole)), losses(dir.resolve(crashed)));
+        Path eval = dir.resolve(whole).resolve("eval.jsonl");
+        if (Files.exists(eval)) {
+            assertEquals(Files.readAllLines(eval), Files.readAllLines(dir.resolve(crashed).resolve("eval.jsonl")));
+        }
+        return new TinyRuns.Recorder[] {dying, resumed};
     }
 
     /** Each metrics line without its timing (tokens_per_s). */

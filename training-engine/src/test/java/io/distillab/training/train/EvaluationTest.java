@@ -1,0 +1,148 @@
+package io.distillab.training.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.distillab.training.loss.SpanType;
+import io.distillab.training.model.CausalLm;
+import io.distillab.training.model.HfCheckpoints;
+import io.distillab.training.model.ModelConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Held-out evaluation ({@code --eval-fraction}, {@code --eval-every}). */
+class EvaluationTest {
+    private static final int REASON = SpanType.REASON.code();
+    private static final int ACTION = SpanType.ACTION.code();
+
+    @TempDir
+    Path dir;
+
+    private Path[] data;
+
+    private TrainOptions.Builder base(Path out) throws IOException {
+        data = TinyRuns.data(dir, 8, 1);
+        return TrainOptions.builder().student(TinyRuns.config(dir, "student.json", TinyRuns.VOCAB))
+                .tokens(data[0], data[1]).out(out).seed(3).threads(1).device("cpu");
+    }
+
+    @Test
+    void theHeldOutLossIsTheCrossEntropyOfTheHeldOutRowsBeforeTheFirstStepAndAfterTheLast() throws IOException {
+        Path out = dir.resolve("run");
+        TinyRuns.Recorder r = new TinyRuns.Recorder();
+        new Trainer().run(base(out).preset("sft").batchSize(3).steps(6).lr(1e-2).warmup(1)
+                .evaluation(0.25, 4).build(), r, () -> false);
+        assertEquals(List.of(0L, 4L, 6L), r.evals.stream().map(EvalMetrics::step).toList(),
+                "before the first step, every 4 steps and after the last");
+        assertEquals(3, Files.readAllLines(out.resolve("eval.jsonl")).size());
+
+        TrainingData rows = TrainingData.fromTokenFiles(data[0], data[1]);
+        int[] held = HeldOutRows.split(8, 0.25, 3).eval();
+        ModelConfig config = ModelConfig.read(dir.resolve("student.json"));
+        // step 0: the random student the run created from the config and its seed
+        assertCrossEntropy(HfCheckpoints.create(config, 3, 1), rows, held, r.evals.get(0));
+        // after the last step: the weights the run saved
+        assertCrossEntropy(HfCheckpoints.load(out.resolve("final"), 1), rows, held, r.evals.get(2));
+        assertTrue(r.evals.get(2).loss() < r.evals.get(0).loss(), "6 steps at lr 1e-2 lower the held-out loss too");
+        assertEquals(held.length, r.evals.get(0).rows());
+        assertEquals(rows.tokenCount(held), r.evals.get(0).tokens());
+    }
+
+    /**
+     * The expected held-out numbers computed here, one row at a time: at each position whose next
+     * token is REASON or ACTION, -log softmax(logits)[next token] in double; the unweighted mean per
+     * span, and SFT's loss, their sum (wCE = 1 on reason and action).
+     */
+    private static void assertCrossEntropy(CausalLm model, TrainingData rows, int[] held, EvalMetrics e) {
+        int T = rows.length();
+        int V = model.config().vocabSize();
+        double[] sum = new double[SpanType.COUNT];
+        long[] count = new long[SpanType.COUNT];
+        for (int r : held) {
+            int[] tokens = new int[T];
+            int[] positions = new int[T];
+            for (int t = 0; t < T; t++) {
+                int token = rows.tokens()[r * T + t];
+                tokens[t] = Math.max(token, 0);
+                positions[t] = token < 0 ? -1 : t;
+            }
+            float[] logits = model.forward(tokens, positions, 1, T, false);
+            for (int t = 0; t + 1 < T; t++) {
+                int next = rows.tokens()[r * T + t + 1];
+                int span = rows.spans()[r * T + t + 1];
+                if (next < 0 || (span != REASON && span != ACTION)) {
+                    continue;
+                }
+                double max = Double.NEGATIVE_INFINITY;
+                for (int v = 0; v < V; v++) {
+                    max = Math.max(max, logits[t * V + v]);
+                }
+                double z = 0;
+                for (int v = 0; v < V; v++) {
+                    z += Math.exp(logits[t * V + v] - max);
+                }
+                sum[span] += max + Math.log(z) - logits[t * V + next];
+                count[span]++;
+            }
+        }
+        double reason = sum[REASON] / count[REASON];
+        double action = sum[ACTION] / count[ACTION];
+        // float32 logits from a batch of one row here, of three (one of padding) in the run: 1e-5 relative
+        assertEquals(reason, e.spanCe()[REASON], 1e-5 * reason, "reason CE at step " + e.step());
+        assertEquals(action, e.spanCe()[ACTION], 1e-5 * action, "action CE at step " + e.step());
+        assertEquals(reason + action, e.loss(), 1e-5 * (reason + action), "loss at step " + e.step());
+        assertEquals(0, e.kl());
+    }
+
+    @Test
+    void aResumedRunRepeatsTheEvaluationsBitForBit() throws IOException {
+        Path teacher = TinyRuns.checkpoint(dir, "teacher", TinyRuns.VOCAB, 77);
+        TinyRuns.Recorder[] dyingAndResumed = TrainerTest.assertResumesBitForBit(dir, base(dir.resolve("whole"))
+                .teacher(teacher).preset("kd").batchSize(2).steps(7).checkpointEvery(3).evaluation(0.25, 2).lr(1e-2),
+                "whole", "crashed");
+        assertEquals(List.of(0L, 2L, 4L), dyingAndResumed[0].evals.stream().map(EvalMetrics::step).toList());
+        assertEquals(List.of(4L, 6L, 7L), dyingAndResumed[1].evals.stream().map(EvalMetrics::step).toList(),
+                "from checkpoint-3: the evaluation of step 4 again, then 6 and the last");
+    }
+
+    @Test
+    void holdingOutRowsChangesWhatIsTrainedOnAndAResumeWithAnotherFractionIsRefused() throws IOException {
+        TrainOptions.Builder b = base(dir.resolve("run")).preset("sft").batchSize(2).steps(3).checkpointEvery(2)
+                .evaluation(0.25, null);
+        new Trainer().run(b.build(), new TinyRuns.Recorder(), () -> false);
+        InvalidTrainingInputException e = assertThrows(InvalidTrainingInputException.class, () -> new Trainer().run(
+                b.evaluation(0.5, null).resume(true).build(), new TinyRuns.Recorder(), () -> false));
+        assertTrue(e.getMessage().contains("--eval-fraction 0.25"), e.getMessage());
+    }
+
+    @Test
+    void badEvaluationOptionsAreRefusedBeforeAnythingIsWritten() throws IOException {
+        Path out = dir.resolve("bad");
+        for (TrainOptions.Builder b : List.of(
+                base(out).preset("sft").batchSize(2).steps(2).evaluation(1.0, null),
+                base(out).preset("sft").batchSize(2).steps(2).evaluation(-0.5, null),
+                base(out).preset("sft").batchSize(2).steps(2).evaluation(null, 5),
+                base(out).preset("sft").batchSize(2).steps(2).evaluation(0.1, 0),
+                base(out).preset("sft").batchSize(2).steps(2).evaluation(0.99, null))) {
+            InvalidTrainingInputException e = assertThrows(InvalidTrainingInputException.class,
+                    () -> new Trainer().run(b.build(), new TinyRuns.Recorder(), () -> false));
+            assertTrue(e.getMessage().startsWith("--eval-"), e.getMessage());
+            assertTrue(Files.notExists(out), "nothing written for: " + e.getMessage());
+        }
+    }
+
+    @Test
+    void theChartShowsTheHeldOutLossAsDots() throws IOException {
+        Path out = dir.resolve("run");
+        new Trainer().run(base(out).preset("sft").batchSize(2).steps(4).evaluation(0.25, 2).build(),
+                new TinyRuns.Recorder(), () -> false);
+        String svg = Files.readString(out.resolve("loss.svg"));
+        assertTrue(svg.contains(">held-out loss</text>"));
+        assertEquals(3, svg.split("<circle ", -1).length - 1, "steps 0, 2 and 4");
+    }
+}
