@@ -75,7 +75,7 @@ grep -q 'id="heatmap-ags"' <(curl -sf -H "Authorization: Bearer $admin_key" \
 # trainer-service: a CPU job through the CLI, progress on stderr, the student unzipped into --out
 bin/distillab train --server "http://localhost:$trainer_port" --data "$data" --student examples/tiny-gpt2.json \
   --tokenizer gpt2 --context 128 --preset sft \
-  --steps 4 --batch-size 2 --checkpoint-every 2 --eval-fraction 0.2 --device cpu --out "$work/student" \
+  --steps 4 --batch-size 2 --checkpoint-every 2 --eval-rows 4 --keep-best --device cpu --out "$work/student" \
   2> "$work/train.err" || {
   cat "$work/train.err" >&2; tail -n 30 "$work/trainer.log" >&2; exit 1; }
 grep -q '^step 4/4' "$work/train.err"
@@ -91,6 +91,10 @@ grep -q '"status":"succeeded"' <(curl -sf -H "Authorization: Bearer $trainer_key
 # the held-out rows were evaluated before the first step, at step 2 (the checkpoint interval) and the last
 grep -q '"heldOut":{"steps":\[0,2,4\]' <(curl -sf -H "Authorization: Bearer $trainer_key" \
   "http://localhost:$trainer_port/api/v1/jobs/1/loss")
+# --keep-best: the weights of the lowest held-out loss, with their evaluation
+curl -sf -H "Authorization: Bearer $trainer_key" -o "$work/best.zip" \
+  "http://localhost:$trainer_port/api/v1/jobs/1/student?which=best"
+jar tf "$work/best.zip" | grep -qx 'eval.json'
 
 # a job on the dataset the analysis made: trainer-service reads it from metrics-service with
 # metrics-service's local admin key (same machine), so the submission is accepted; then cancelled

@@ -97,6 +97,11 @@ class JobApiTest {
         assertEquals(ScriptedTrainingEngine.loss(3, 6), report.getDouble("summary.lastLoss"), 1e-12);
         assertEquals(List.of("config.json", "model.safetensors"), report.getList("student.files.name"));
 
+        // a job without keepBest has no best student; which is final or best
+        givenAdmin().queryParam("which", "best").get("/api/v1/jobs/" + id + "/student").then().statusCode(409)
+                .body("detail", containsString("kept no best student"));
+        givenAdmin().queryParam("which", "worst").get("/api/v1/jobs/" + id + "/student").then().statusCode(400)
+                .body("field", equalTo("which"));
         // the student, zipped
         byte[] zip = givenAdmin().get("/api/v1/jobs/" + id + "/student").then().statusCode(200)
                 .contentType("application/zip").header("Content-Disposition", containsString("job-" + id))
@@ -186,6 +191,9 @@ class JobApiTest {
         refusedJson(TestData.params("evalFraction", 1.0), 400, "evalFraction");
         refusedJson(TestData.params("evalEvery", 2), 400, "evalEvery");
         refusedJson(TestData.params("evalFraction", 0.2, "evalEvery", 0), 400, "evalEvery");
+        refusedJson(TestData.params("keepBest", true), 400, "keepBest");
+        refusedJson(TestData.params("evalRows", 4, "evalFraction", 0.1), 400, "evalRows");
+        refusedJson(TestData.params("evalRows", 0), 400, "evalRows");
         refusedJson(TestData.params("device", "cuda"), 422, "device");
         refusedJson(TestData.params("batchSize", ScriptedTrainingEngine.MEMORY_LIMIT_BATCH + 1), 422, "batchSize");
         refusedJson(TestData.params("format", "tau-bench"), 400, "format");

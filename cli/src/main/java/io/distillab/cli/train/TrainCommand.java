@@ -151,9 +151,17 @@ public final class TrainCommand implements Callable<Integer> {
             + "--seed) and report their loss, per span, in DIR/eval.jsonl and loss.svg (default 0: none).")
     Double evalFraction;
 
+    @Option(names = "--eval-rows", paramLabel = "N", description = "Hold out N rows instead of a fraction (an "
+            + "evaluation is a forward pass over every held-out row).")
+    Integer evalRows;
+
     @Option(names = "--eval-every", paramLabel = "K", description = "Steps between evaluations of the held-out rows "
             + "(default: --checkpoint-every); also before the first step and after the last.")
     Integer evalEvery;
+
+    @Option(names = "--keep-best", description = "With --eval-fraction: keep DIR/best/, the weights of the evaluation "
+            + "with the lowest held-out loss (its line in best/eval.json).")
+    boolean keepBest;
 
     @Option(names = "--device", paramLabel = "cpu|cuda|auto", defaultValue = "auto", description = "Where to train "
             + "(default auto: the GPU when the CUDA driver and a device are there, else the CPU; one log line says which).")
@@ -336,8 +344,14 @@ public final class TrainCommand implements Callable<Integer> {
         if (evalFraction != null) {
             p.put("evalFraction", evalFraction);
         }
+        if (evalRows != null) {
+            p.put("evalRows", evalRows);
+        }
         if (evalEvery != null) {
             p.put("evalEvery", evalEvery);
+        }
+        if (keepBest) {
+            p.put("keepBest", true);
         }
         p.put("device", device);
         if (threads != null) {
@@ -398,7 +412,7 @@ public final class TrainCommand implements Callable<Integer> {
                 .gradAccum(gradAccum).lr(lr).warmup(warmup).clip(clip).weightDecay(weightDecay).seed(seed)
                 .out(out).checkpointEvery(checkpointEvery).resume(resume).device(device).precision(precision).threads(threads)
                 .order(curriculum ? "curriculum" : order).curriculum(curriculumStart, curriculumSteps)
-                .evaluation(evalFraction, evalEvery).build();
+                .evaluation(evalFraction, evalEvery).evalRows(evalRows).keepBest(keepBest).build();
     }
 
     private static double[] table(String option, String text) {

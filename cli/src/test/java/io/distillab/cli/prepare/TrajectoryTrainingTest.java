@@ -61,17 +61,22 @@ class TrajectoryTrainingTest {
         assertTrue(last < first - 1.0, "ACTION CE " + first + " -> " + last + ": " + actionCe);
     }
 
-    /** --curriculum trains from the prepared complexity; its options alone are refused in one line. */
+    /**
+     * --curriculum trains from the prepared complexity (of the rows not held out); its options alone
+     * are refused in one line.
+     */
     @Test
     void curriculumIsADataOrder() throws Exception {
         Path out = tmp.resolve("curriculum");
         CliRun r = CliRun.of("train", "--data", ROOT.resolve("data/toolbench/G1_answer").toString(), "--format",
                 "toolbench", "--tokenizer", "gpt2", "--student",
                 TINY_GPT2.toString(), "--preset", "sft", "--steps", "2", "--batch-size", "2", "--context", "32",
-                "--curriculum", "--curriculum-start", "0.1", "--threads", "1", "--out", out.toString());
+                "--curriculum", "--curriculum-start", "0.1", "--eval-fraction", "0.2", "--threads", "1",
+                "--out", out.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(Files.isRegularFile(out.resolve("prepared/complexity.npy")));
         assertEquals(2, Files.readAllLines(out.resolve("metrics.jsonl")).size());
+        assertEquals(2, Files.readAllLines(out.resolve("eval.jsonl")).size(), "before step 1 and after step 2");
 
         CliRun refused = CliRun.of("train", "--data", TAU_BENCH.toString(), "--tokenizer", "gpt2", "--student",
                 TINY_GPT2.toString(), "--steps", "2", "--batch-size", "2", "--curriculum-steps", "5",

@@ -103,7 +103,8 @@ class TrainCommandTest {
 
     @Test
     void heldOutRowsAreEvaluatedIntoTheirOwnFileAndOnStderr() throws Exception {
-        CliRun r = CliRun.of(args(dir.resolve("out"), "--eval-fraction", "0.25", "--eval-every", "2").toArray(String[]::new));
+        CliRun r = CliRun.of(args(dir.resolve("out"), "--eval-fraction", "0.25", "--eval-every", "2", "--keep-best")
+                .toArray(String[]::new));
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("distillab: holding out 2 of 8 rows for evaluation"), r.err());
         for (int step : new int[] {0, 2, 3}) {
@@ -114,6 +115,10 @@ class TrainCommandTest {
         assertTrue(lines.get(1).matches("\\{\"step\": 2, \"loss\": [^,]+, \"kl\": 0.0, \"ce\": [^,]+, \"rows\": 2, "
                 + "\"tokens\": \\d+, \"spans\": \\{\"reason\": \\{\"kl\": 0.0, \"ce\": [^}]+\\}, .*\\}\\}"), lines.get(1));
         assertEquals(3, Files.readAllLines(dir.resolve("out/metrics.jsonl")).size(), "held-out lines stay out of metrics.jsonl");
+        assertTrue(r.err().contains("distillab: best/ now holds the weights after step 0 (held-out loss "), r.err());
+        assertTrue(Files.isRegularFile(dir.resolve("out/best/model.safetensors")));
+        assertTrue(lines.contains(Files.readString(dir.resolve("out/best/eval.json")).strip()),
+                "best/eval.json is one of the evaluations");
     }
 
     @Test
@@ -164,7 +169,9 @@ class TrainCommandTest {
         assertRefused(args(out, "--grad-accum", "3"), "--grad-accum 3: must be >= 1 and divide --batch-size 4");
         assertRefused(args(out, "--preset", "sad"), "but no teacher");
         assertRefused(args(out, "--eval-fraction", "1.5"), "--eval-fraction must be a fraction in [0, 1), got 1.5");
-        assertRefused(args(out, "--eval-every", "2"), "--eval-every needs held-out rows: give --eval-fraction");
+        assertRefused(args(out, "--eval-every", "2"), "--eval-every needs held-out rows: give --eval-fraction or --eval-rows");
+        assertRefused(args(out, "--keep-best"), "--keep-best needs held-out rows: give --eval-fraction or --eval-rows");
+        assertRefused(args(out, "--eval-rows", "8"), "--eval-rows: holding out 8 of 8 rows leaves none to train on");
         List<String> trajectories = new ArrayList<>(List.of("train", "--student", student.toString(), "--data",
                 "data/tau-bench/gpt-4o-airline.json", "--steps", "3", "--batch-size", "4", "--out", out.toString()));
         assertRefused(trajectories, "has no tokenizer.json beside it; give --tokenizer DIR or gpt2");

@@ -160,7 +160,7 @@ public class TrainingEngineRunner implements TrainingEngine {
                 .checkpointEvery(p.checkpointEvery() == null ? null : Math.toIntExact(p.checkpointEvery()))
                 .resume(job.resume()).device(placement.cpu() ? "cpu" : "cuda").threads(placement.threads())
                 .evaluation(p.evalFraction(), p.evalEvery() == null ? null : Math.toIntExact(p.evalEvery()))
-                .build();
+                .evalRows(p.evalRows()).keepBest(Boolean.TRUE.equals(p.keepBest())).build();
         try {
             TrainingResult r = new Trainer().run(options, new TrainingListener() {
                 @Override

@@ -22,7 +22,9 @@ import java.util.Set;
  * @param tokenizer    {@code gpt2} or a folder under {@code tokenizers/} (default: the student's own)
  * @param evalFraction the fraction of the training rows held out and evaluated on (the job's
  *                     {@code eval.jsonl}, its report and loss chart); none when absent
+ * @param evalRows     instead of evalFraction, the number of rows held out
  * @param evalEvery    steps between evaluations (default: checkpointEvery)
+ * @param keepBest     keep the weights of the lowest held-out loss ({@code GET .../student?which=best})
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @io.quarkus.runtime.annotations.RegisterForReflection
@@ -36,7 +38,7 @@ public record JobParameters(
         Boolean lora, Integer loraRank, Double loraAlpha, Boolean merge,
         Long steps, Integer batchSize, Integer gradAccum, Double lr, Integer warmup, Double clip,
         Double weightDecay, String order, Long seed, Long checkpointEvery,
-        String device, Integer threads, Double evalFraction, Long evalEvery) {
+        String device, Integer threads, Double evalFraction, Integer evalRows, Long evalEvery, Boolean keepBest) {
 
     public static final Set<String> PRESETS = Set.of("sad", "kd", "sft");
     public static final Set<String> DEVICES = Set.of("cpu", "cuda", "auto");
@@ -185,8 +187,18 @@ public record JobParameters(
         if (evalFraction != null && !(evalFraction >= 0 && evalFraction < 1)) {
             throw new InvalidJobException("evalFraction", "must be a fraction in [0, 1)");
         }
-        if (evalEvery != null && (evalFraction == null || evalFraction == 0)) {
-            throw new InvalidJobException("evalEvery", "needs held-out rows: give evalFraction");
+        if (evalRows != null && evalRows < 1) {
+            throw new InvalidJobException("evalRows", "must be at least 1 row");
+        }
+        if (evalRows != null && evalFraction != null) {
+            throw new InvalidJobException("evalRows", "give evalFraction or evalRows, not both");
+        }
+        boolean evaluates = evalRows != null || evalFraction != null && evalFraction > 0;
+        if (evalEvery != null && !evaluates) {
+            throw new InvalidJobException("evalEvery", "needs held-out rows: give evalFraction or evalRows");
+        }
+        if (Boolean.TRUE.equals(keepBest) && !evaluates) {
+            throw new InvalidJobException("keepBest", "needs held-out rows: give evalFraction or evalRows");
         }
         if (evalEvery != null && (evalEvery < 1 || evalEvery > Integer.MAX_VALUE)) {
             throw new InvalidJobException("evalEvery", "must be at least 1 step");

@@ -220,15 +220,20 @@ public class JobResource {
     @GET
     @Path("{id}/student")
     @Produces("application/zip")
-    @Operation(summary = "The final student: a zip of its Hugging Face folder, streamed")
+    @Operation(summary = "The final student (or, with which=best, the weights of the lowest held-out loss of a job "
+            + "with keepBest): a zip of its Hugging Face folder, streamed")
     @APIResponse(responseCode = "200", description = "The zip", content = @Content(mediaType = "application/zip"))
-    @APIResponse(responseCode = "409", description = "The job has not succeeded",
+    @APIResponse(responseCode = "400", description = "which is neither final nor best",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public Response student(@PathParam("id") long id) {
-        java.nio.file.Path dir = jobs.student(id);
+    @APIResponse(responseCode = "409", description = "The job has not succeeded, or kept no best student",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public Response student(@PathParam("id") long id,
+                            @Parameter(description = "final (default) or best") @QueryParam("which") String which) {
+        java.nio.file.Path dir = jobs.student(id, which);
         StreamingOutput zip = out -> io.distillab.trainer.store.ModelStore.zip(dir, out);
         return Response.ok(zip, "application/zip")
-                .header("Content-Disposition", "attachment; filename=\"job-" + id + "-student.zip\"").build();
+                .header("Content-Disposition", "attachment; filename=\"job-" + id
+                        + ("best".equals(which) ? "-best" : "") + "-student.zip\"").build();
     }
 
     @RolesAllowed(Roles.READER)

@@ -396,13 +396,23 @@ public class JobService {
         }
     }
 
-    /** The final student's folder; 409 until the job has succeeded. */
-    public Path student(long id) {
+    /**
+     * The final student's folder, or with {@code which} = best the weights of the lowest held-out
+     * loss (a job with keepBest); 409 until the job has succeeded.
+     */
+    public Path student(long id, String which) {
+        boolean best = "best".equals(which);
+        if (which != null && !best && !which.equals("final")) {
+            throw ProblemException.invalid("which", "must be final or best, not '" + which + "'");
+        }
         JobView j = get(id);
         if (!j.status().equals("succeeded")) {
             throw ProblemException.conflict("job " + id + " is " + j.status() + "; its student exists once it has succeeded");
         }
-        Path dir = store.finalStudent(id);
+        Path dir = best ? store.jobOut(id).resolve(io.distillab.training.train.Trainer.BEST) : store.finalStudent(id);
+        if (best && !Files.isDirectory(dir) && !j.parameters().path("keepBest").asBoolean(false)) {
+            throw ProblemException.conflict("job " + id + " kept no best student: submit it with keepBest and evalFraction");
+        }
         if (!Files.isDirectory(dir)) {
             throw ProblemException.conflict("job " + id + " succeeded but its student is gone from the model store");
         }

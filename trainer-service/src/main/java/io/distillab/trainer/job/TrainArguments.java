@@ -92,7 +92,9 @@ public record TrainArguments(JobParameters parameters, Path data, String format,
         opt(a, "--seed", p.seed());
         opt(a, "--checkpoint-every", p.checkpointEvery());
         opt(a, "--eval-fraction", p.evalFraction());
+        opt(a, "--eval-rows", p.evalRows());
         opt(a, "--eval-every", p.evalEvery());
+        flag(a, "--keep-best", p.keepBest());
         opt(a, "--device", p.device());
         opt(a, "--threads", p.threads());
         a.add("--out");

@@ -70,7 +70,7 @@ class KubernetesJobRunnerTest {
     private static JobParameters params(String device) {
         return new JobParameters(null, null, null, null, "gpt2", 64, null, null, null, null, "tiny", null, null, null,
                 "sft", null, null, null, null, null, null, null, null, null, 10L, 4, 2, 3e-4, null, null, null,
-                "shuffle", 7L, 5L, device, 8, 0.1, 5L);
+                "shuffle", 7L, 5L, device, 8, 0.1, null, 5L, true);
     }
 
     @Test
@@ -110,9 +110,8 @@ class KubernetesJobRunnerTest {
         assertEquals(List.of("train", "--student", "/models/models/tiny", "--data", "/models/jobs/7/data/small.jsonl",
                 "--format", "chat-jsonl", "--tokenizer", "gpt2", "--context", "64", "--preset", "sft", "--steps", "10",
                 "--batch-size", "4", "--grad-accum", "2", "--lr", "3.0e-4", "--order", "shuffle", "--seed", "7",
-                "--checkpoint-every", "5", "--eval-fraction", "0.1", "--eval-every", "5", "--device", "cuda", "--threads",
-                "8", "--out", "/models/jobs/7/out",
-                "--resume"), c.getArgs());
+                "--checkpoint-every", "5", "--eval-fraction", "0.1", "--eval-every", "5", "--keep-best", "--device", "cuda",
+                "--threads", "8", "--out", "/models/jobs/7/out", "--resume"), c.getArgs());
         assertEquals(Map.of("nvidia.com/gpu", new Quantity("1"), "memory", new Quantity("64Gi")),
                 c.getResources().getLimits());
         assertEquals(Map.of("cpu", new Quantity("8"), "memory", new Quantity("64Gi")), c.getResources().getRequests());

@@ -3,10 +3,11 @@ package io.distillab.training.train;
 import java.util.Arrays;
 
 /**
- * The rows of the training data held out for evaluation ({@code --eval-fraction}) and the rows
- * trained on: a seeded choice, a pure function of (rows, fraction, seed), so a resumed run holds
- * out the same rows. The held-out rows are the first {@code round(fraction * rows)} (at least one)
- * entries of the data order's permutation of epoch -1, which no training epoch uses, sorted.
+ * The rows of the training data held out for evaluation ({@code --eval-fraction} or
+ * {@code --eval-rows}) and the rows trained on: a seeded choice, a pure function of (rows, held-out
+ * count, seed), so a resumed run holds out the same rows. The held-out rows are the first
+ * {@code count} entries of the data order's permutation of epoch -1, which no training epoch uses,
+ * sorted.
  *
  * <p>Rows are the unit because they are what the data gives: packed rows of {@code distillab
  * prepare}, or one sequence per row. Other trials of a held-out trajectory's task may sit in
@@ -25,19 +26,28 @@ record HeldOutRows(int[] train, int[] eval) {
     }
 
     /**
-     * @throws IllegalArgumentException when the fraction is not in [0, 1) or leaves no row to train on
+     * The rows {@code fraction} holds out: round(fraction * rows), at least one when the fraction is
+     * above 0.
+     *
+     * @throws IllegalArgumentException when the fraction is not in [0, 1)
      */
-    static HeldOutRows split(int rows, double fraction, long seed) {
+    static int count(int rows, double fraction) {
         if (!(fraction >= 0 && fraction < 1)) {
             throw new IllegalArgumentException("must be a fraction in [0, 1), got " + fraction);
         }
-        if (fraction == 0) {
+        return fraction == 0 ? 0 : Math.max(1, (int) Math.round(fraction * rows));
+    }
+
+    /** @throws IllegalArgumentException when {@code held} is negative or leaves no row to train on */
+    static HeldOutRows split(int rows, int held, long seed) {
+        if (held < 0) {
+            throw new IllegalArgumentException("must be >= 0, got " + held);
+        }
+        if (held == 0) {
             return none(rows);
         }
-        int held = Math.max(1, (int) Math.round(fraction * rows));
         if (held >= rows) {
-            throw new IllegalArgumentException(fraction + " of " + rows + " rows holds out " + held
-                    + " and leaves none to train on");
+            throw new IllegalArgumentException("holding out " + held + " of " + rows + " rows leaves none to train on");
         }
         int[] permutation = DataOrder.permutation(rows, seed, -1);
         int[] eval = Arrays.copyOf(permutation, held);

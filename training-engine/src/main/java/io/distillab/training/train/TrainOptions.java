@@ -33,8 +33,10 @@ import java.util.List;
  * @param curriculumStart  the curriculum's starting competence c0 (null: 0.2, SPEC 7)
  * @param curriculumSteps  S_c, the step from which the curriculum draws from every row (null: half the steps)
  * @param evalFraction     the fraction of the data's rows held out of training and evaluated on (null: 0, none)
+ * @param evalRows         instead of a fraction, the number of rows held out (null: none)
  * @param evalEvery        steps between evaluations of the held-out rows (null: the checkpoint interval); they
  *                         are also evaluated before the first step and after the last
+ * @param keepBest         keep {@code best/}: the weights of the evaluation with the lowest held-out loss
  */
 public record TrainOptions(Path student, Path tokens, Path spans, List<Path> data, Path teacher,
                            Path teacherTopkIndex, Path teacherTopkLogProb, String preset, Double alpha,
@@ -43,7 +45,7 @@ public record TrainOptions(Path student, Path tokens, Path spans, List<Path> dat
                            int gradAccum, Double lr, Integer warmup, Double clip, Double weightDecay, String order,
                            long seed, Path out, Integer checkpointEvery, boolean resume, String device,
                            String precision, Integer threads, Double curriculumStart, Long curriculumSteps,
-                           Double evalFraction, Integer evalEvery) {
+                           Double evalFraction, Integer evalRows, Integer evalEvery, boolean keepBest) {
     public static final int DEFAULT_CHECKPOINT_EVERY = 100;
 
     public TrainOptions {
@@ -94,6 +96,8 @@ public record TrainOptions(Path student, Path tokens, Path spans, List<Path> dat
         b.threads = threads;
         b.evalFraction = evalFraction;
         b.evalEvery = evalEvery;
+        b.evalRows = evalRows;
+        b.keepBest = keepBest;
         return b;
     }
 
@@ -104,10 +108,10 @@ public record TrainOptions(Path student, Path tokens, Path spans, List<Path> dat
         private String preset, order, device, precision;
         private Double alpha, temperature, loraAlpha, lr, clip, weightDecay;
         private double[] klWeights, ceWeights;
-        private boolean learnSpanWeights, lora, merge, resume;
+        private boolean learnSpanWeights, lora, merge, resume, keepBest;
         private Integer loraRank, warmup, checkpointEvery, threads;
         private Double curriculumStart, evalFraction;
-        private Integer evalEvery;
+        private Integer evalEvery, evalRows;
         private Long curriculumSteps;
         private long steps, seed;
         private int batchSize, gradAccum = 1;
@@ -143,12 +147,14 @@ public record TrainOptions(Path student, Path tokens, Path spans, List<Path> dat
         public Builder threads(Integer v) { threads = v; return this; }
         public Builder curriculum(Double start, Long steps) { curriculumStart = start; curriculumSteps = steps; return this; }
         public Builder evaluation(Double fraction, Integer every) { evalFraction = fraction; evalEvery = every; return this; }
+        public Builder keepBest(boolean v) { keepBest = v; return this; }
+        public Builder evalRows(Integer v) { evalRows = v; return this; }
 
         public TrainOptions build() {
             return new TrainOptions(student, tokens, spans, data, teacher, teacherTopkIndex, teacherTopkLogProb, preset,
                     alpha, temperature, klWeights, ceWeights, learnSpanWeights, lora, loraRank, loraAlpha, merge, steps,
                     batchSize, gradAccum, lr, warmup, clip, weightDecay, order, seed, out, checkpointEvery, resume,
-                    device, precision, threads, curriculumStart, curriculumSteps, evalFraction, evalEvery);
+                    device, precision, threads, curriculumStart, curriculumSteps, evalFraction, evalRows, evalEvery, keepBest);
         }
     }
 }

@@ -50,6 +50,9 @@ import java.util.stream.Stream;
  * for bit (given the same thread count).
  */
 public final class Trainer {
+    /** {@code --keep-best}'s folder under --out, and the evaluation of its weights in it. */
+    public static final String BEST = "best";
+    static final String BEST_EVAL = "eval.json";
     private static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "tokenizer_config.json",
             "special_tokens_map.json", "vocab.json", "merges.txt", "tokenizer.model", "added_tokens.json",
             "generation_config.json");
@@ -147,8 +150,18 @@ public final class Trainer {
             if (!(evalFraction >= 0 && evalFraction < 1)) {
                 throw new InvalidTrainingInputException("--eval-fraction must be a fraction in [0, 1), got " + evalFraction);
             }
-            if (o.evalEvery() != null && evalFraction == 0) {
-                throw new InvalidTrainingInputException("--eval-every needs held-out rows: give --eval-fraction");
+            if (o.evalRows() != null && o.evalFraction() != null) {
+                throw new InvalidTrainingInputException("give --eval-fraction or --eval-rows, not both");
+            }
+            if (o.evalRows() != null && o.evalRows() < 1) {
+                throw new InvalidTrainingInputException("--eval-rows must be >= 1, got " + o.evalRows());
+            }
+            boolean evaluates = evalFraction > 0 || o.evalRows() != null;
+            if (o.evalEvery() != null && !evaluates) {
+                throw new InvalidTrainingInputException("--eval-every needs held-out rows: give --eval-fraction or --eval-rows");
+            }
+            if (o.keepBest() && !evaluates) {
+                throw new InvalidTrainingInputException("--keep-best needs held-out rows: give --eval-fraction or --eval-rows");
             }
             int evalEvery = o.evalEvery() == null ? every : o.evalEvery();
             if (evalEvery < 1) {
@@ -196,7 +209,8 @@ public final class Trainer {
             }
 
             TrainingData data = data(o);
-            HeldOutRows heldOut = argument("--eval-fraction", () -> HeldOutRows.split(data.rows(), evalFraction, o.seed()));
+            HeldOutRows heldOut = argument(o.evalRows() != null ? "--eval-rows" : "--eval-fraction", () -> HeldOutRows.split(
+                    data.rows(), o.evalRows() != null ? o.evalRows() : HeldOutRows.count(data.rows(), evalFraction), o.seed()));
             if (heldOut.evaluates()) {
                 notes.accept("holding out " + heldOut.eval().length + " of " + data.rows() + " rows for evaluation"
                         + " (every " + evalEvery + " steps, before the first and after the last)");
@@ -243,7 +257,8 @@ public final class Trainer {
                 } else {
                     resumeFrom = TrainingState.read(resumeDir.resolve(TrainingState.FOLDER));
                     String diff = resumeFrom.differenceFrom(stateOf(o, schedule,
-                            curriculumOrder ? "curriculum" : shuffle ? "shuffle" : "file", lora, 0, null, evalFraction));
+                            curriculumOrder ? "curriculum" : shuffle ? "shuffle" : "file", lora, 0, null,
+                            heldOut.eval().length));
                     if (diff != null) {
                         throw new InvalidTrainingInputException("--resume: " + resumeDir + " was trained with " + diff
                                 + "; give the same options to continue it");
@@ -451,14 +466,10 @@ public final class Trainer {
         }
 
         static TrainingState stateOf(TrainOptions o, LrSchedule schedule, String order, LoraConfig lora, long step,
-                                     float[] spanWeights, double evalFraction) {
+                                     float[] spanWeights, int evalRows) {
             return new TrainingState(step, schedule.steps(), o.batchSize(), o.gradAccum(), order,
                     o.seed(), lora == null ? null : lora.rank(), lora == null ? null : lora.alpha(), o.learnSpanWeights(),
-                    spanWeights == null ? new float[SpanType.COUNT] : spanWeights, evalFraction);
-        }
-
-        double evalFraction() {
-            return options.evalFraction() == null ? 0 : options.evalFraction();
+                    spanWeights == null ? new float[SpanType.COUNT] : spanWeights, evalRows);
         }
 
         private interface Parse<T> {
@@ -493,6 +504,8 @@ public final class Trainer {
         private final float[] dLogits;       // CPU only
         private final CudaTraining cuda;     // GPU only
         private long step;
+        /** The lowest held-out loss so far ({@code --keep-best}: the loss of the weights in best/). */
+        private double bestLoss = Double.POSITIVE_INFINITY;
 
         Run(Plan plan, TrainingListener listener) throws IOException {
             this.plan = plan;
@@ -594,6 +607,9 @@ public final class Trainer {
             long steps = plan.schedule().steps();
             long lastCheckpoint = step;
             double lastLoss = log.history().isEmpty() ? Double.NaN : log.history().get(log.history().size() - 1).loss();
+            for (EvalMetrics e : log.evals()) { // a resumed run: best/ holds the best of these
+                bestLoss = Math.min(bestLoss, e.loss());
+            }
             if (plan.heldOut().evaluates() && step == 0) {
                 evaluate(log); // the starting point of the held-out curve
             }
@@ -766,6 +782,12 @@ public final class Trainer {
             EvalMetrics e = evaluate();
             log.append(e);
             listener.onEval(e);
+            if (o.keepBest() && e.loss() < bestLoss) {
+                bestLoss = e.loss();
+                saveModel(o.out().resolve(BEST), o.merge(), e.toJson() + "\n");
+                listener.onMessage(String.format(java.util.Locale.ROOT, "%s/ now holds the weights after step %d"
+                        + " (held-out loss %.4f)", BEST, e.step(), e.loss()));
+            }
         }
 
         private EvalMetrics evaluate() {
@@ -824,6 +846,19 @@ public final class Trainer {
 
         /** Writes a checkpoint folder under a temporary name and renames it into place. */
         private void checkpoint(Path dir, boolean withState, boolean merged) throws IOException {
+            write(dir, withState, merged, null);
+            listener.onCheckpoint(step, dir);
+        }
+
+        /**
+         * The model alone (no training state) and its evaluation ({@link #BEST_EVAL}), written as a
+         * checkpoint is; not a point to resume from.
+         */
+        private void saveModel(Path dir, boolean merged, String evaluation) throws IOException {
+            write(dir, false, merged, evaluation);
+        }
+
+        private void write(Path dir, boolean withState, boolean merged, String evaluation) throws IOException {
             if (cuda != null) {
                 cuda.download(m, v);
             }
@@ -839,11 +874,14 @@ public final class Trainer {
                 HfCheckpoints.save(student, tmp);
             }
             copyTokenizer(tmp);
+            if (evaluation != null) {
+                Files.writeString(tmp.resolve(BEST_EVAL), evaluation);
+            }
             if (withState) {
                 Path state = tmp.resolve(TrainingState.FOLDER);
                 Files.createDirectories(state);
                 Plan.stateOf(o, plan.schedule(), plan.orderName(), plan.lora(), step,
-                        spanWeights == null ? null : spanWeights.s.clone(), plan.evalFraction()).write(state);
+                        spanWeights == null ? null : spanWeights.s.clone(), plan.heldOut().eval().length).write(state);
                 SafeTensorsWriter w = new SafeTensorsWriter();
                 for (int i = 0; i < trainable.size(); i++) {
                     Parameter p = trainable.get(i);
@@ -863,7 +901,6 @@ public final class Trainer {
             }
             Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
             deleteTree(old);
-            listener.onCheckpoint(step, dir);
         }
 
         private void copyTokenizer(Path dir) throws IOException {

@@ -16,11 +16,11 @@ import java.nio.file.Path;
  * {@code optimizer.safetensors}.
  *
  * @param spanWeights  the learnable s_k (float32, written with Float.toString, which reads back exactly)
- * @param evalFraction the held-out fraction: it fixes which rows are trained on (0 in states written
- *                     before evaluation existed)
+ * @param evalRows     the number of held-out rows: with the seed it fixes which rows are trained on
+ *                     (0 in states written before evaluation existed)
  */
 record TrainingState(long step, long steps, int batchSize, int gradAccum, String order, long seed, Integer loraRank,
-                     Double loraAlpha, boolean learnSpanWeights, float[] spanWeights, double evalFraction) {
+                     Double loraAlpha, boolean learnSpanWeights, float[] spanWeights, int evalRows) {
     static final String FOLDER = "training_state";
     static final String FILE = "trainer_state.json";
     static final String MOMENTS = "optimizer.safetensors";
@@ -39,7 +39,7 @@ record TrainingState(long step, long steps, int batchSize, int gradAccum, String
             o.put("lora_alpha", loraAlpha);
         }
         o.put("learn_span_weights", learnSpanWeights);
-        o.put("eval_fraction", evalFraction);
+        o.put("eval_rows", evalRows);
         var array = o.putArray("span_weights");
         for (float s : spanWeights) {
             array.add(Float.toString(s));
@@ -59,7 +59,7 @@ record TrainingState(long step, long steps, int batchSize, int gradAccum, String
                     o.get("grad_accum").asInt(), o.get("order").asText(), o.get("seed").asLong(),
                     o.has("lora_rank") ? o.get("lora_rank").asInt() : null,
                     o.has("lora_alpha") ? o.get("lora_alpha").asDouble() : null,
-                    o.get("learn_span_weights").asBoolean(), s, o.path("eval_fraction").asDouble(0));
+                    o.get("learn_span_weights").asBoolean(), s, o.path("eval_rows").asInt(0));
         } catch (IOException | RuntimeException e) {
             throw new InvalidTrainingInputException(file + ": not a readable training state (" + e.getMessage() + ")", e);
         }
@@ -85,8 +85,8 @@ record TrainingState(long step, long steps, int batchSize, int gradAccum, String
         if (learnSpanWeights != now.learnSpanWeights) {
             return learnSpanWeights ? "--learn-span-weights" : "no --learn-span-weights";
         }
-        if (Double.compare(evalFraction, now.evalFraction) != 0) {
-            return "--eval-fraction " + evalFraction;
+        if (evalRows != now.evalRows) {
+            return evalRows + " held-out rows (--eval-rows " + evalRows + ")";
         }
         return null;
     }

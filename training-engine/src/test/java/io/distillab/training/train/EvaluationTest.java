@@ -42,7 +42,7 @@ class EvaluationTest {
         assertEquals(3, Files.readAllLines(out.resolve("eval.jsonl")).size());
 
         TrainingData rows = TrainingData.fromTokenFiles(data[0], data[1]);
-        int[] held = HeldOutRows.split(8, 0.25, 3).eval();
+        int[] held = HeldOutRows.split(8, 2, 3).eval();
         ModelConfig config = ModelConfig.read(dir.resolve("student.json"));
         // step 0: the random student the run created from the config and its seed
         assertCrossEntropy(HfCheckpoints.create(config, 3, 1), rows, held, r.evals.get(0));
@@ -111,13 +111,40 @@ class EvaluationTest {
     }
 
     @Test
-    void holdingOutRowsChangesWhatIsTrainedOnAndAResumeWithAnotherFractionIsRefused() throws IOException {
+    void aResumeThatHoldsOutOtherRowsIsRefusedAndOneWithTheSameCountGoesOn() throws IOException {
         TrainOptions.Builder b = base(dir.resolve("run")).preset("sft").batchSize(2).steps(3).checkpointEvery(2)
                 .evaluation(0.25, null);
         new Trainer().run(b.build(), new TinyRuns.Recorder(), () -> false);
         InvalidTrainingInputException e = assertThrows(InvalidTrainingInputException.class, () -> new Trainer().run(
                 b.evaluation(0.5, null).resume(true).build(), new TinyRuns.Recorder(), () -> false));
-        assertTrue(e.getMessage().contains("--eval-fraction 0.25"), e.getMessage());
+        assertTrue(e.getMessage().contains("was trained with 2 held-out rows (--eval-rows 2)"), e.getMessage());
+        // the same rows held out by count resume it
+        new Trainer().run(b.evaluation(null, null).evalRows(2).steps(3).resume(true).build(), new TinyRuns.Recorder(),
+                () -> false);
+    }
+
+    @Test
+    void keepBestHoldsTheWeightsOfTheLowestHeldOutLoss() throws IOException {
+        Path out = dir.resolve("run");
+        TinyRuns.Recorder r = new TinyRuns.Recorder();
+        // 30 steps on 6 rows of random tokens over-fit them: the held-out loss falls, then rises again
+        new Trainer().run(base(out).preset("sft").batchSize(2).steps(30).lr(1e-2).warmup(1).evaluation(0.25, 3)
+                .keepBest(true).build(), r, () -> false);
+        EvalMetrics best = r.evals.stream().min(java.util.Comparator.comparingDouble(EvalMetrics::loss)).orElseThrow();
+        EvalMetrics kept = EvalMetrics.parse(Files.readString(out.resolve("best/eval.json")).strip());
+        assertEquals(best.step(), kept.step(), r.evals.stream().map(e -> e.step() + ":" + e.loss()).toList().toString());
+        assertEquals(best.loss(), kept.loss(), 0.0);
+        assertTrue(best.step() > 0 && best.step() < 30, "this run's best is neither its start nor its end: "
+                + r.evals.stream().map(e -> e.step() + ":" + e.loss()).toList());
+        // the folder holds those weights: their held-out cross-entropy, recomputed here
+        assertCrossEntropy(HfCheckpoints.load(out.resolve("best"), 1), TrainingData.fromTokenFiles(data[0], data[1]),
+                HeldOutRows.split(8, 2, 3).eval(), best);
+        long improvements = java.util.stream.IntStream.range(0, r.evals.size())
+                .filter(i -> r.evals.subList(0, i).stream().allMatch(e -> e.loss() > r.evals.get(i).loss())).count();
+        assertEquals(improvements, r.messages.stream().filter(m -> m.startsWith("best/ now holds")).count(),
+                "one write (and one line) per improvement");
+        assertTrue(r.checkpoints.stream().noneMatch(s -> s % 3 == 0 && s < 30), "best/ is not a checkpoint: "
+                + r.checkpoints);
     }
 
     @Test
@@ -128,10 +155,14 @@ class EvaluationTest {
                 base(out).preset("sft").batchSize(2).steps(2).evaluation(-0.5, null),
                 base(out).preset("sft").batchSize(2).steps(2).evaluation(null, 5),
                 base(out).preset("sft").batchSize(2).steps(2).evaluation(0.1, 0),
-                base(out).preset("sft").batchSize(2).steps(2).evaluation(0.99, null))) {
+                base(out).preset("sft").batchSize(2).steps(2).evaluation(0.99, null),
+                base(out).preset("sft").batchSize(2).steps(2).keepBest(true),
+                base(out).preset("sft").batchSize(2).steps(2).evalRows(8),
+                base(out).preset("sft").batchSize(2).steps(2).evalRows(0),
+                base(out).preset("sft").batchSize(2).steps(2).evalRows(2).evaluation(0.25, null))) {
             InvalidTrainingInputException e = assertThrows(InvalidTrainingInputException.class,
                     () -> new Trainer().run(b.build(), new TinyRuns.Recorder(), () -> false));
-            assertTrue(e.getMessage().startsWith("--eval-"), e.getMessage());
+            assertTrue(e.getMessage().matches("(--eval-|--keep-best|give --eval-fraction or --eval-rows).*"), e.getMessage());
             assertTrue(Files.notExists(out), "nothing written for: " + e.getMessage());
         }
     }

@@ -21,7 +21,7 @@ class HeldOutRowsTest {
                 if (expected >= rows) {
                     continue; // refused: aFractionOutsideZeroToOne...
                 }
-                HeldOutRows h = HeldOutRows.split(rows, f, 3);
+                HeldOutRows h = HeldOutRows.split(rows, HeldOutRows.count(rows, f), 3);
                 assertEquals(expected, h.eval().length, rows + " rows, fraction " + f);
                 int[] all = IntStream.concat(Arrays.stream(h.train()), Arrays.stream(h.eval())).sorted().toArray();
                 assertArrayEquals(IntStream.range(0, rows).toArray(), all, "a partition of 0.." + (rows - 1));
@@ -32,16 +32,16 @@ class HeldOutRowsTest {
 
     @Test
     void theChoiceIsAFunctionOfTheSeed() {
-        assertArrayEquals(HeldOutRows.split(347, 0.1, 5).eval(), HeldOutRows.split(347, 0.1, 5).eval());
-        assertFalse(Arrays.equals(HeldOutRows.split(347, 0.1, 5).eval(), HeldOutRows.split(347, 0.1, 6).eval()));
+        assertArrayEquals(HeldOutRows.split(347, 35, 5).eval(), HeldOutRows.split(347, 35, 5).eval());
+        assertFalse(Arrays.equals(HeldOutRows.split(347, 35, 5).eval(), HeldOutRows.split(347, 35, 6).eval()));
         // not simply the first or last rows of the file
-        int[] eval = HeldOutRows.split(347, 0.1, 5).eval();
+        int[] eval = HeldOutRows.split(347, 35, 5).eval();
         assertTrue(eval[0] < 100 && eval[eval.length - 1] > 247, Arrays.toString(eval));
     }
 
     @Test
     void noBatchEverDrawsAHeldOutRowAndEveryTrainingRowIsDrawn() {
-        HeldOutRows h = HeldOutRows.split(50, 0.2, 9);
+        HeldOutRows h = HeldOutRows.split(50, 10, 9);
         Set<Integer> held = new HashSet<>();
         Arrays.stream(h.eval()).forEach(held::add);
         BatchOrder order = h.onTrainingRows(DataOrder.shuffled(h.train().length, 7, 9));
@@ -58,6 +58,7 @@ class HeldOutRowsTest {
     @Test
     void withoutAFractionEveryRowTrainsInTheOrderItHadBefore() {
         HeldOutRows h = HeldOutRows.split(10, 0, 1);
+        assertEquals(0, HeldOutRows.count(10, 0));
         assertFalse(h.evaluates());
         BatchOrder inner = DataOrder.shuffled(10, 4, 1);
         assertArrayEquals(inner.rows(3), h.onTrainingRows(inner).rows(3));
@@ -65,7 +66,7 @@ class HeldOutRowsTest {
 
     @Test
     void theLastEvaluationBatchIsFilledWithRowsOfPadding() {
-        HeldOutRows h = HeldOutRows.split(20, 0.25, 2);
+        HeldOutRows h = HeldOutRows.split(20, 5, 2);
         int[][] batches = h.evalBatches(2);
         assertEquals(3, batches.length);
         assertEquals(-1, batches[2][1]);
@@ -73,12 +74,14 @@ class HeldOutRowsTest {
     }
 
     @Test
-    void aFractionOutsideZeroToOneOrOneThatLeavesNothingToTrainOnIsRefused() {
-        assertThrows(IllegalArgumentException.class, () -> HeldOutRows.split(10, 1, 0));
-        assertThrows(IllegalArgumentException.class, () -> HeldOutRows.split(10, -0.1, 0));
-        assertThrows(IllegalArgumentException.class, () -> HeldOutRows.split(10, Double.NaN, 0));
-        assertThrows(IllegalArgumentException.class, () -> HeldOutRows.split(1, 0.5, 0));
-        assertThrows(IllegalArgumentException.class, () -> HeldOutRows.split(3, 0.9, 0));
+    void aFractionOutsideZeroToOneOrACountThatLeavesNothingToTrainOnIsRefused() {
+        assertThrows(IllegalArgumentException.class, () -> HeldOutRows.count(10, 1));
+        assertThrows(IllegalArgumentException.class, () -> HeldOutRows.count(10, -0.1));
+        assertThrows(IllegalArgumentException.class, () -> HeldOutRows.count(10, Double.NaN));
+        assertEquals(1, HeldOutRows.count(10, 0.01), "a fraction above 0 holds out at least one row");
+        assertThrows(IllegalArgumentException.class, () -> HeldOutRows.split(1, 1, 0));
+        assertThrows(IllegalArgumentException.class, () -> HeldOutRows.split(3, HeldOutRows.count(3, 0.9), 0));
+        assertThrows(IllegalArgumentException.class, () -> HeldOutRows.split(3, -1, 0));
     }
 
     private static boolean isAscending(int[] a) {
