@@ -79,6 +79,7 @@ bin/distillab train --server "http://localhost:$trainer_port" --data "$data" --s
   2> "$work/train.err" || {
   cat "$work/train.err" >&2; tail -n 30 "$work/trainer.log" >&2; exit 1; }
 grep -q '^step 4/4' "$work/train.err"
+grep -q '^held-out after step 4: loss ' "$work/train.err" # the job's eval events, followed over SSE
 test -s "$work/student/config.json" && test -s "$work/student/model.safetensors"
 trainer_key="$(cat "$DISTILLAB_HOME/trainer-service/admin-key")"
 test "$(stat -c %a "$DISTILLAB_HOME/trainer-service/admin-key")" = 600

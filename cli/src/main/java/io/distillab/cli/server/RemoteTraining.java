@@ -50,6 +50,11 @@ public final class RemoteTraining {
                     if (e.type().equals("step")) {
                         last[0] = d.get("step").asLong();
                         progress.onStep(metrics(d));
+                    } else if (e.type().equals("eval")) {
+                        var eval = io.distillab.training.train.EvalMetrics.parse(e.data());
+                        if (eval != null) {
+                            progress.onEval(eval);
+                        }
                     } else if (e.type().equals("status")) {
                         String s = d.get("status").asText();
                         if (!s.equals(status[0])) {

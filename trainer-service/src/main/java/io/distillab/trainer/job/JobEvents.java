@@ -16,14 +16,18 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * A job's progress as a stream of events, for server-sent events and the gRPC stream: every step's
- * metrics line in order, and the status whenever it changes; the stream ends after the job does.
- * The job may run on any replica, so the stream follows the database (one indexed query per
- * job every {@code distillab.events.poll}), not this replica's workers.
+ * metrics line in order, each evaluation of the held-out rows after the step it follows, and the
+ * status whenever it changes; the stream ends after the job does. The job may run on any replica,
+ * so the stream follows the database (one indexed query per job every {@code distillab.events.poll})
+ * and the job's eval.jsonl on the model store, not this replica's workers.
  */
 @ApplicationScoped
 public class JobEvents {
 
-    /** A step ({@code type} "step", {@code id} the step, {@code data} its metrics line) or a status ("status"). */
+    /**
+     * A step ({@code type} "step", {@code id} the step, {@code data} its metrics line), an evaluation
+     * ("eval", the step it follows, its eval.jsonl line) or a status ("status").
+     */
     public record Event(String type, long id, String data) {
     }
 
@@ -54,6 +58,7 @@ public class JobEvents {
         jobs.get(id);
         return Multi.createFrom().emitter(emitter -> {
             AtomicLong last = new AtomicLong(afterStep);
+            AtomicLong lastEval = new AtomicLong(afterStep == 0 ? -1 : afterStep);
             AtomicReference<String> lastStatus = new AtomicReference<>();
             AtomicReference<ScheduledFuture<?>> task = new AtomicReference<>();
             task.set(timer.scheduleWithFixedDelay(() -> {
@@ -70,6 +75,13 @@ public class JobEvents {
                         long step = StepRecord.parse(line).step();
                         emitter.emit(new Event("step", step, line));
                         last.set(step);
+                    }
+                    for (String line : jobs.evaluations(id)) {
+                        var e = io.distillab.training.train.EvalMetrics.parse(line);
+                        if (e != null && e.step() > lastEval.get() && e.step() <= last.get()) {
+                            emitter.emit(new Event("eval", e.step(), line));
+                            lastEval.set(e.step());
+                        }
                     }
                     String s = status.get()[0];
                     if (!s.equals(lastStatus.get())) {
