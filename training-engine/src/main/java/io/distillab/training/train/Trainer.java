@@ -773,10 +773,8 @@ public final class Trainer {
         }
 
         /**
-         * The held-out rows at the current parameters: every one of their loss positions, in
-         * micro-batches of the training's shape (the last filled up with rows of padding), forward
-         * and loss only; the span means are over all held-out positions at once. Done between
-         * steps, so the gradients it leaves on the GPU (none on the CPU) are cleared by the next step.
+         * Evaluates the held-out rows, appends the line to eval.jsonl, tells the listener and, with
+         * {@code --keep-best}, rewrites best/ when the loss is the lowest so far.
          */
         private void evaluate(MetricsLog log) throws IOException {
             EvalMetrics e = evaluate();
@@ -790,6 +788,12 @@ public final class Trainer {
             }
         }
 
+        /**
+         * The held-out rows at the current parameters: every one of their loss positions, in
+         * micro-batches of the training's shape (the last filled up with rows of padding), forward
+         * and loss only (no gradient, no update); the span means are over all held-out positions at
+         * once.
+         */
         private EvalMetrics evaluate() {
             TrainingData data = plan.data();
             int[][] batches = plan.heldOut().evalBatches(plan.microBatch());
