@@ -22,7 +22,7 @@ public final class Distillab {
      * {@code --version} paid for.
      */
     private static final List<String> SUBCOMMANDS =
-            List.of("help", "analyze", "bench", "loss", "import", "train", "prepare", "teacher-topk");
+            List.of("help", "analyze", "bench", "loss", "import", "train", "prepare", "teacher-topk", "generate");
 
     private static Object subcommand(String name) {
         return switch (name) {
@@ -34,6 +34,7 @@ public final class Distillab {
             case "train" -> new io.distillab.cli.train.TrainCommand();
             case "prepare" -> new io.distillab.cli.prepare.PrepareCommand();
             case "teacher-topk" -> new io.distillab.cli.prepare.TeacherTopKCommand();
+            case "generate" -> new io.distillab.cli.generate.GenerateCommand();
             default -> throw new IllegalArgumentException(name);
         };
     }

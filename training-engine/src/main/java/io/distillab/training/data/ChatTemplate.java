@@ -116,12 +116,20 @@ public final class ChatTemplate {
      * @throws TemplateException with jinja's error when the template fails
      */
     public String render(List<Map<String, Object>> messages, List<Object> tools) {
+        return render(messages, tools, false);
+    }
+
+    /**
+     * {@link #render(List, List)}; with {@code addGenerationPrompt} the template also opens the
+     * assistant's next turn (its role header), as a prompt for generation.
+     */
+    public String render(List<Map<String, Object>> messages, List<Object> tools, boolean addGenerationPrompt) {
         Map<String, Object> context = new HashMap<>(specialTokens);
         context.put("messages", messages);
         if (tools != null) {
             context.put("tools", tools);
         }
-        context.put("add_generation_prompt", false);
+        context.put("add_generation_prompt", addGenerationPrompt);
         RenderResult r;
         BUDGET.set(new long[] {0, System.nanoTime() + MAX_RENDER_NANOS});
         try {

@@ -70,11 +70,71 @@ public final class TrajectoryRenderer {
         return template == null ? renderPlain(t) : renderTemplate(t, template);
     }
 
+    /**
+     * The prompt for the assistant's {@code turn}-th message (from 1): the trajectory's messages
+     * before it, rendered as {@link #render} renders them, and the opening of an assistant turn (the
+     * template's generation prompt; {@code ### assistant\n} in the plain form), so that what a model
+     * writes next stands where that message stands in the training sequence.
+     *
+     * @throws DataException when the trajectory has fewer assistant messages
+     */
+    public String prompt(Trajectory t, int turn) {
+        List<Message> messages = t.messages();
+        int at = -1;
+        for (int i = 0, seen = 0; i < messages.size(); i++) {
+            if (messages.get(i).role() == Role.ASSISTANT && ++seen == turn) {
+                at = i;
+                break;
+            }
+        }
+        if (turn < 1 || at < 0) {
+            throw new DataException(t.source() + ": no assistant turn " + turn + " (it has "
+                    + messages.stream().filter(m -> m.role() == Role.ASSISTANT).count() + ")");
+        }
+        List<Message> before = messages.subList(0, at);
+        ChatTemplate template = tokenizer.chatTemplate();
+        if (template == null) {
+            TypedText.Builder b = new TypedText.Builder();
+            appendPlain(b, before);
+            return b.build().text() + "### assistant\n";
+        }
+        List<Map<String, Object>> plain = new ArrayList<>();
+        for (int i = 0; i < before.size(); i++) {
+            Message m = before.get(i);
+            plain.add(openAiMessage(m, m.text() == null ? "" : m.text(), i, null));
+        }
+        try {
+            return template.render(plain, t.tools() == null ? null : JSON.convertValue(t.tools(), List.class), true);
+        } catch (ChatTemplate.TemplateException e) {
+            throw new DataException(t.source() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The assistant's {@code turn}-th message as the plain form writes it (text, then its calls). */
+    public static String plainTurn(Trajectory t, int turn) {
+        int seen = 0;
+        for (Message m : t.messages()) {
+            if (m.role() == Role.ASSISTANT && ++seen == turn) {
+                TypedText.Builder b = new TypedText.Builder();
+                appendPlain(b, List.of(m));
+                return b.build().text().substring(("### assistant\n").length());
+            }
+        }
+        throw new DataException(t.source() + ": no assistant turn " + turn);
+    }
+
     // ---------------------------------------------------------------- plain form
 
     private TypedText renderPlain(Trajectory t) {
         TypedText.Builder b = new TypedText.Builder();
-        for (Message m : t.messages()) {
+        appendPlain(b, t.messages());
+        Message last = t.messages().get(t.messages().size() - 1);
+        b.append(tokenizer.eosToken(), last.role() == Role.ASSISTANT ? endType(last) : SpanType.OTHER);
+        return b.build();
+    }
+
+    private static void appendPlain(TypedText.Builder b, List<Message> messages) {
+        for (Message m : messages) {
             b.append("### " + role(m.role()) + "\n", SpanType.OTHER);
             SpanType textType = textType(m.role());
             b.append((m.text() == null ? "" : m.text()) + "\n", textType);
@@ -83,9 +143,6 @@ public final class TrajectoryRenderer {
                         SpanType.ACTION);
             }
         }
-        Message last = t.messages().get(t.messages().size() - 1);
-        b.append(tokenizer.eosToken(), last.role() == Role.ASSISTANT ? endType(last) : SpanType.OTHER);
-        return b.build();
     }
 
     private static String compactJson(JsonNode args) {

@@ -28,6 +28,20 @@ public interface CausalLm {
     float[] forward(int[] tokens, int[] positions, int B, int T, boolean keepActivations);
 
     /**
+     * The logits [V] of the last position of one sequence (positions 0..n-1), as {@link #forward}
+     * gives them, for generation: a model may run its output layer over that position only.
+     */
+    default float[] lastLogits(int[] tokens) {
+        int n = tokens.length;
+        int[] positions = new int[n];
+        for (int t = 0; t < n; t++) {
+            positions[t] = t;
+        }
+        int V = config().vocabSize();
+        return java.util.Arrays.copyOfRange(forward(tokens, positions, 1, n, false), (n - 1) * V, n * V);
+    }
+
+    /**
      * dLoss/dLogits [B*T*V] of the last forward (which kept its activations); ADDS the gradients
      * of the trainable parameters to their {@link Parameter#grad()}. Rows at padding are ignored.
      */

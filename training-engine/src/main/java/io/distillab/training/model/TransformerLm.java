@@ -225,6 +225,29 @@ public final class TransformerLm implements CausalLm {
 
     @Override
     public float[] forward(int[] tokens, int[] positions, int B, int T, boolean keepActivations) {
+        hidden(tokens, positions, B, T, keepActivations);
+        float[] head = lmHead != null ? lmHead.data() : tokenEmbedding.data();
+        Matmul.gemm(workers, false, true, B * T, V, C, 1f, normF, head, 0f, logits);
+        return logits;
+    }
+
+    /** The blocks over every position, the output layer over the last one only (one [1, C] x [C, V] product). */
+    @Override
+    public float[] lastLogits(int[] tokens) {
+        int n = tokens.length;
+        int[] positions = new int[n];
+        for (int t = 0; t < n; t++) {
+            positions[t] = t;
+        }
+        hidden(tokens, positions, 1, n, false);
+        float[] head = lmHead != null ? lmHead.data() : tokenEmbedding.data();
+        float[] last = new float[V];
+        Matmul.gemm(workers, false, true, 1, V, C, 1f, Arrays.copyOfRange(normF, (n - 1) * C, n * C), head, 0f, last);
+        return last;
+    }
+
+    /** The final norm's output {@link #normF} [B*T, C], zero at padding. */
+    private void hidden(int[] tokens, int[] positions, int B, int T, boolean keepActivations) {
         checkInputs(cfg, tokens, positions, B, T);
         int N = B * T;
         allocateActivations(B, T, keepActivations);
@@ -257,9 +280,6 @@ public final class TransformerLm implements CausalLm {
                 Arrays.fill(normF, n * C, (n + 1) * C, 0f);
             }
         }
-        float[] head = lmHead != null ? lmHead.data() : tokenEmbedding.data();
-        Matmul.gemm(workers, false, true, N, V, C, 1f, normF, head, 0f, logits);
-        return logits;
     }
 
     /** Refuses inputs a forward cannot take (either engine): shapes, padding, token ids, GPT-2's positions. */

@@ -7,18 +7,23 @@ package io.distillab.training.train;
  * {@code java.util.SplittableRandom} so that the data order a seed gives is fixed by this file,
  * whatever the JVM: a resumed run must draw exactly the rows the killed one would have.
  */
-final class SplitMix64 {
+public final class SplitMix64 {
     private static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L;
 
     private long state;
 
-    SplitMix64(long seed) {
+    public SplitMix64(long seed) {
         this.state = seed;
     }
 
-    long nextLong() {
+    public long nextLong() {
         state += GOLDEN_GAMMA;
         return mix(state);
+    }
+
+    /** A uniform double in [0, 1): the top 53 bits of the next output. */
+    public double nextDouble() {
+        return (nextLong() >>> 11) * 0x1.0p-53;
     }
 
     /** A uniform integer in [0, bound), bound >= 1, by rejection (no modulo bias). */

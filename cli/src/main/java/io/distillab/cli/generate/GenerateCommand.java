@@ -1,0 +1,193 @@
+package io.distillab.cli.generate;
+
+import io.distillab.core.importer.TrajectoryFormat;
+import io.distillab.core.importer.TrajectoryImporter;
+import io.distillab.core.trajectory.Trajectory;
+import io.distillab.training.data.DataException;
+import io.distillab.training.data.Tokenizer;
+import io.distillab.training.data.TrajectoryRenderer;
+import io.distillab.training.generate.Generator;
+import io.distillab.training.generate.Sampler;
+import io.distillab.training.model.CausalLm;
+import io.distillab.training.model.HfCheckpoints;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code distillab generate}: what a student writes after a prompt, or at a trajectory's assistant turn. */
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = {"Continues a prompt, or a trajectory at one of its assistant turns (rendered as training renders",
+            "it; the teacher's turn is printed first), with a student checkpoint: greedy by default, or sampled.",
+            "For looking at what a student does: each token runs the model over the whole sequence again."})
+public final class GenerateCommand implements Callable<Integer> {
+    /** The plain form's next message header: the assistant's turn is over. */
+    private static final String PLAIN_NEXT_MESSAGE = "\n### ";
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--student", required = true, paramLabel = "DIR", description = "A checkpoint folder (HF layout).")
+    Path student;
+
+    @Option(names = "--tokenizer", paramLabel = "DIR|gpt2", description = "Tokenizer (default: the student's folder).")
+    String tokenizer;
+
+    @Option(names = "--prompt", paramLabel = "TEXT", description = "The text to continue, as it is (no chat template).")
+    String prompt;
+
+    @Option(names = "--data", paramLabel = "FILE", description = "A trajectory file: continue one of its trajectories.")
+    Path data;
+
+    @Option(names = "--format", paramLabel = "FORMAT", description = "Format of --data (default: detected).")
+    String format;
+
+    @Option(names = "--record", paramLabel = "N", defaultValue = "0", description = "Which trajectory of --data, from 0 (default 0).")
+    int record;
+
+    @Option(names = "--turn", paramLabel = "K", defaultValue = "1",
+            description = "Which assistant message of it the student writes, from 1 (default 1).")
+    int turn;
+
+    @Option(names = "--max-tokens", paramLabel = "N", defaultValue = "256", description = "New tokens at most (default 256).")
+    int maxTokens;
+
+    @Option(names = "--temperature", paramLabel = "T", defaultValue = "0", description = "0 (default): greedy.")
+    double temperature;
+
+    @Option(names = "--top-k", paramLabel = "K", defaultValue = "0", description = "Sample from the K likeliest tokens (0: all).")
+    int topK;
+
+    @Option(names = "--top-p", paramLabel = "P", defaultValue = "1", description = "Sample from the smallest set of likeliest tokens of probability P (1: all).")
+    double topP;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Seed of the sampling (default 0).")
+    long seed;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Threads (default: the processors).")
+    Integer threads;
+
+    @Override
+    public Integer call() {
+        if ((prompt == null) == (data == null)) {
+            throw new ParameterException(spec.commandLine(), "give --prompt TEXT or --data FILE (one of them)");
+        }
+        if (maxTokens < 1) {
+            throw new ParameterException(spec.commandLine(), "--max-tokens must be at least 1, got " + maxTokens);
+        }
+        Sampler sampler;
+        try {
+            sampler = new Sampler(temperature, topK, topP, seed);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--temperature/--top-k/--top-p: " + e.getMessage());
+        }
+        if (!Files.isDirectory(student)) {
+            throw new DataException("--student " + student + ": not a checkpoint folder");
+        }
+        Tokenizer tok = Tokenizer.load(tokenizer != null ? tokenizer : tokenizerOf(student));
+        CausalLm model = HfCheckpoints.load(student, threads != null ? threads : Runtime.getRuntime().availableProcessors());
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+
+        String text = prompt;
+        Trajectory t = null;
+        if (data != null) {
+            t = trajectory();
+            text = new TrajectoryRenderer(tok).prompt(t, turn);
+        }
+        int[] ids = tok.encode(text).ids();
+        int vocab = Math.min(tok.vocabSize(), model.config().vocabSize());
+        for (int id : ids) {
+            if (id >= vocab) {
+                throw new DataException("the prompt's token " + id + " is past the vocabulary the student and tokenizer"
+                        + " share (" + vocab + "): is " + tok.name() + " the student's tokenizer?");
+            }
+        }
+        int context = model.config().maxPositions();
+        int room = Math.min(maxTokens, context / 2);
+        if (ids.length > context - room) {
+            // the start of a long trajectory (its system prompt) gives way to its latest messages
+            err.printf(Locale.ROOT, "distillab: the prompt's %d tokens are cut to their last %d (the student's context"
+                    + " is %d positions; %d are left for the answer)%n", ids.length, context - room, context, room);
+            ids = java.util.Arrays.copyOfRange(ids, ids.length - (context - room), ids.length);
+        }
+        boolean plainTurn = t != null && tok.chatTemplate() == null;
+        if (t != null) {
+            out.println("### teacher (" + data.getFileName() + " record " + record + ", assistant turn " + turn + ")");
+            out.print(TrajectoryRenderer.plainTurn(t, turn));
+            out.println("### student");
+            out.flush();
+        }
+        Set<Integer> stops = new HashSet<>();
+        for (String special : tok.specialTokens()) {
+            int[] s = tok.encode(special).ids();
+            if (s.length == 1) {
+                stops.add(s[0]);
+            }
+        }
+        List<Integer> generated = new ArrayList<>();
+        StringBuilder shown = new StringBuilder();
+        boolean[] endOfTurn = {false};
+        boolean plain = plainTurn;
+        long t0 = System.nanoTime();
+        Generator.Result r;
+        try {
+            r = Generator.generate(model, ids, maxTokens, vocab, sampler,
+                    token -> stops.contains(token) || endOfTurn[0], token -> {
+                        generated.add(token);
+                        String now = tok.decode(generated.stream().mapToInt(Integer::intValue).toArray());
+                        if (plain && now.contains(PLAIN_NEXT_MESSAGE)) {
+                            now = now.substring(0, now.indexOf(PLAIN_NEXT_MESSAGE) + 1);
+                            endOfTurn[0] = true;
+                        }
+                        // a token may end inside a character: wait for the rest of its bytes
+                        if (now.startsWith(shown.toString()) && !now.endsWith("\uFFFD")) {
+                            out.print(now.substring(shown.length()));
+                            out.flush();
+                            shown.setLength(0);
+                            shown.append(now);
+                        }
+                    });
+        } catch (IllegalArgumentException e) {
+            throw new DataException(e.getMessage());
+        }
+        out.println();
+        out.flush();
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        String why = endOfTurn[0] || r.stop() == Generator.Stop.STOP_TOKEN ? "end of turn"
+                : r.stop() == Generator.Stop.MAX_TOKENS ? "--max-tokens " + maxTokens : "the model's context is full";
+        err.printf(Locale.ROOT, "distillab: %d tokens after a prompt of %d in %.2f s (%.1f tok/s); stopped at %s%n",
+                r.tokens().length, ids.length, seconds, r.tokens().length / seconds, why);
+        err.flush();
+        return 0;
+    }
+
+    private Trajectory trajectory() {
+        if (record < 0) {
+            throw new ParameterException(spec.commandLine(), "--record must be >= 0, got " + record);
+        }
+        List<Trajectory> all = new ArrayList<>();
+        TrajectoryImporter.importPath(data, format == null ? null : TrajectoryFormat.fromName(format), null, all::add);
+        if (record >= all.size()) {
+            throw new DataException(data + ": no record " + record + " (it has " + all.size() + " trajectories)");
+        }
+        return all.get(record);
+    }
+
+    private static String tokenizerOf(Path student) {
+        if (!Files.isRegularFile(student.resolve("tokenizer.json"))) {
+            throw new DataException("--tokenizer: the student " + student + " has no tokenizer.json; give --tokenizer DIR or gpt2");
+        }
+        return student.toString();
+    }
+}

@@ -1,0 +1,59 @@
+package io.distillab.training.generate;
+
+import io.distillab.training.model.CausalLm;
+import java.util.Arrays;
+import java.util.function.IntConsumer;
+import java.util.function.IntPredicate;
+
+/**
+ * Continues a token sequence with a model: each step runs the model forward over the whole
+ * sequence (positions 0..n-1, one row), takes the last position's logits ({@link CausalLm#lastLogits}) over the first
+ * {@code vocab} entries (a checkpoint's padding rows past the tokenizer are never drawn) and asks
+ * the sampler for the next token, until a stop token (which is kept), {@code maxNew} tokens, or the
+ * model's context is full.
+ */
+public final class Generator {
+    /** Why generation ended. */
+    public enum Stop { STOP_TOKEN, MAX_TOKENS, CONTEXT }
+
+    /** The new tokens (without the prompt) and why generation ended. */
+    public record Result(int[] tokens, Stop stop) {
+    }
+
+    private Generator() {
+    }
+
+    /**
+     * @param vocab   the tokenizer's vocabulary size (at most the model's)
+     * @param stop    tokens that end the text (a turn's end, EOS)
+     * @param onToken told of each new token as it comes
+     * @throws IllegalArgumentException for an empty prompt, or one as long as the model's context
+     */
+    public static Result generate(CausalLm model, int[] prompt, int maxNew, int vocab, Sampler sampler, IntPredicate stop,
+                                  IntConsumer onToken) {
+        int context = model.config().maxPositions();
+        if (prompt.length == 0) {
+            throw new IllegalArgumentException("the prompt has no tokens");
+        }
+        if (prompt.length >= context) {
+            throw new IllegalArgumentException("the prompt's " + prompt.length + " tokens fill the model's context of "
+                    + context + " positions");
+        }
+        int use = Math.min(vocab, model.config().vocabSize());
+        int[] tokens = Arrays.copyOf(prompt, prompt.length + maxNew);
+        int n = prompt.length;
+        while (n - prompt.length < maxNew) {
+            if (n >= context) {
+                return new Result(Arrays.copyOfRange(tokens, prompt.length, n), Stop.CONTEXT);
+            }
+            float[] logits = model.lastLogits(Arrays.copyOf(tokens, n));
+            int next = sampler.next(logits, 0, use);
+            tokens[n++] = next;
+            onToken.accept(next);
+            if (stop.test(next)) {
+                return new Result(Arrays.copyOfRange(tokens, prompt.length, n), Stop.STOP_TOKEN);
+            }
+        }
+        return new Result(Arrays.copyOfRange(tokens, prompt.length, n), Stop.MAX_TOKENS);
+    }
+}
