@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = {"Continues a prompt, or a trajectory at one of its assistant turns (rendered as training renders",
             "it; the teacher's turn is printed first), with a student checkpoint: greedy by default, or sampled.",
-            "For looking at what a student does: each token runs the model over the whole sequence again."})
+            "For looking at what a student does, on the CPU (with a key/value cache), one sequence at a time."})
 public final class GenerateCommand implements Callable<Integer> {
     /** The plain form's next message header: the assistant's turn is over. */
     private static final String PLAIN_NEXT_MESSAGE = "\n### ";

@@ -6,8 +6,9 @@ import java.util.function.IntConsumer;
 import java.util.function.IntPredicate;
 
 /**
- * Continues a token sequence with a model: each step runs the model forward over the whole
- * sequence (positions 0..n-1, one row), takes the last position's logits ({@link CausalLm#lastLogits}) over the first
+ * Continues a token sequence with a model through a {@link CausalLm#session} (the prompt in one
+ * go, then each new token: with the CPU model's key/value cache, the blocks run over the new token
+ * only), takes the last position's logits over the first
  * {@code vocab} entries (a checkpoint's padding rows past the tokenizer are never drawn) and asks
  * the sampler for the next token, until a stop token (which is kept), {@code maxNew} tokens, or the
  * model's context is full.
@@ -42,16 +43,20 @@ public final class Generator {
         int use = Math.min(vocab, model.config().vocabSize());
         int[] tokens = Arrays.copyOf(prompt, prompt.length + maxNew);
         int n = prompt.length;
+        CausalLm.Session session = model.session();
+        float[] logits = session.append(prompt);
         while (n - prompt.length < maxNew) {
             if (n >= context) {
                 return new Result(Arrays.copyOfRange(tokens, prompt.length, n), Stop.CONTEXT);
             }
-            float[] logits = model.lastLogits(Arrays.copyOf(tokens, n));
             int next = sampler.next(logits, 0, use);
             tokens[n++] = next;
             onToken.accept(next);
             if (stop.test(next)) {
                 return new Result(Arrays.copyOfRange(tokens, prompt.length, n), Stop.STOP_TOKEN);
+            }
+            if (n - prompt.length < maxNew && n < context) {
+                logits = session.append(new int[] {next});
             }
         }
         return new Result(Arrays.copyOfRange(tokens, prompt.length, n), Stop.MAX_TOKENS);

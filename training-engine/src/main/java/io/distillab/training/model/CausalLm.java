@@ -41,6 +41,39 @@ public interface CausalLm {
         return java.util.Arrays.copyOfRange(forward(tokens, positions, 1, n, false), (n - 1) * V, n * V);
     }
 
+    /** Feeds a growing sequence (positions from 0) and gives the logits [V] of its last position. */
+    interface Session {
+        /** Appends tokens; returns the logits of the last of them. */
+        float[] append(int[] tokens);
+
+        /** Positions fed so far. */
+        int length();
+    }
+
+    /**
+     * A generation session. This default runs {@link #lastLogits} over the whole sequence at every
+     * append; a model may keep a key/value cache instead.
+     */
+    default Session session() {
+        return new Session() {
+            private int[] sequence = new int[0];
+
+            @Override
+            public float[] append(int[] tokens) {
+                int[] grown = java.util.Arrays.copyOf(sequence, sequence.length + tokens.length);
+                System.arraycopy(tokens, 0, grown, sequence.length, tokens.length);
+                float[] logits = lastLogits(grown);
+                sequence = grown;
+                return logits;
+            }
+
+            @Override
+            public int length() {
+                return sequence.length;
+            }
+        };
+    }
+
     /**
      * dLoss/dLogits [B*T*V] of the last forward (which kept its activations); ADDS the gradients
      * of the trainable parameters to their {@link Parameter#grad()}. Rows at padding are ignored.

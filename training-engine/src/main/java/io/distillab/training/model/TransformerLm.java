@@ -660,38 +660,32 @@ public final class TransformerLm implements CausalLm {
 
     /** Rotates each head's pairs (i, i + HS/2) by the position's angle, in place (HF's rotate_half). */
     private void ropeForward(float[] x, int N, int heads) {
-        int half = HS / 2;
-        workers.forRange(N, (from, to) -> {
-            for (int n = from; n < to; n++) {
-                for (int h = 0; h < heads; h++) {
-                    int o = (n * heads + h) * HS;
-                    for (int i = 0; i < half; i++) {
-                        float cos = ropeCos[n * half + i], sin = ropeSin[n * half + i];
-                        float a = x[o + i], b = x[o + i + half];
-                        x[o + i] = a * cos - b * sin;
-                        x[o + i + half] = b * cos + a * sin;
-                    }
-                }
-            }
-        });
+        workers.forRange(N, (from, to) -> rotateHalf(x, from, to, heads, HS, ropeCos, ropeSin, 1f));
     }
 
     /** The transposed rotation: gradient with respect to the input of {@link #ropeForward}, in place. */
     private void ropeBackward(float[] dx, int N, int heads) {
+        workers.forRange(N, (from, to) -> rotateHalf(dx, from, to, heads, HS, ropeCos, ropeSin, -1f));
+    }
+
+    /**
+     * Rows [from, to) of x [rows, heads*HS]: each head's pairs (i, i + HS/2) rotated by the row's
+     * angle (direction 1) or by its negative (-1, the transpose: the backward). Negating the sine
+     * is exact, so the backward's arithmetic is that of the rotation written out with its signs.
+     */
+    static void rotateHalf(float[] x, int from, int to, int heads, int HS, float[] cos, float[] sin, float direction) {
         int half = HS / 2;
-        workers.forRange(N, (from, to) -> {
-            for (int n = from; n < to; n++) {
-                for (int h = 0; h < heads; h++) {
-                    int o = (n * heads + h) * HS;
-                    for (int i = 0; i < half; i++) {
-                        float cos = ropeCos[n * half + i], sin = ropeSin[n * half + i];
-                        float da = dx[o + i], db = dx[o + i + half];
-                        dx[o + i] = da * cos + db * sin;
-                        dx[o + i + half] = db * cos - da * sin;
-                    }
+        for (int n = from; n < to; n++) {
+            for (int h = 0; h < heads; h++) {
+                int o = (n * heads + h) * HS;
+                for (int i = 0; i < half; i++) {
+                    float c = cos[n * half + i], s = direction * sin[n * half + i];
+                    float a = x[o + i], b = x[o + i + half];
+                    x[o + i] = a * c - b * s;
+                    x[o + i + half] = b * c + a * s;
                 }
             }
-        });
+        }
     }
 
     // ---------------------------------------------------------------- attention
@@ -1218,5 +1212,174 @@ public final class TransformerLm implements CausalLm {
             scratch = s;
         }
         return scratch;
+    }
+
+    // ================================================================== generation
+
+    /** A generation session with a key/value cache: each block runs over the new tokens only. */
+    @Override
+    public Session session() {
+        return new CachedSession();
+    }
+
+    /**
+     * The keys and values of every block for the positions fed so far (after Qwen3's q/k norm and
+     * RoPE), [context, NKV*HS] per block (GPT-2: NKV = NH), so that appending m tokens runs each
+     * block over those m rows, their attention reading the cache. Its logits are those of
+     * {@link #lastLogits} over the whole sequence, up to the products' rounding.
+     */
+    private final class CachedSession implements Session {
+        private final int context = cfg.maxPositions();
+        private final float[][] keys = new float[L][];
+        private final float[][] values = new float[L][];
+        private int length;
+
+        @Override
+        public int length() {
+            return length;
+        }
+
+        @Override
+        public float[] append(int[] newTokens) {
+            int m = newTokens.length;
+            if (m == 0) {
+                throw new IllegalArgumentException("nothing to append");
+            }
+            if (length + m > context) {
+                throw new IllegalArgumentException(length + m + " positions are past the model's context of " + context);
+            }
+            int kv = NKV * HS;
+            if (keys[0] == null) {
+                for (int l = 0; l < L; l++) {
+                    keys[l] = new float[context * kv];
+                    values[l] = new float[context * kv];
+                }
+            }
+            int[] pos = new int[m];
+            for (int i = 0; i < m; i++) {
+                pos[i] = length + i;
+            }
+            checkInputs(cfg, newTokens, pos, 1, m);
+            float[] x = new float[m * C];
+            embeddingForward(x, newTokens, pos, m);
+            float[] cos = null;
+            float[] sin = null;
+            if (!gpt2) {
+                cos = new float[m * (HS / 2)];
+                sin = new float[m * (HS / 2)];
+                ropeTable(inverseFrequencies(cfg, HS), pos, 0, m, cos, sin);
+            }
+            float[] norm = new float[m * C];
+            float[] mean = new float[m];
+            float[] rstd = new float[m];
+            float[] y = new float[m * NH * HS];
+            float[] x1 = new float[m * C];
+            float[] h1 = new float[m * FF];
+            float[] h2 = new float[m * FF];
+            float[] act = new float[m * FF];
+            for (int l = 0; l < L; l++) {
+                Block b = blocks[l];
+                float[] q;
+                if (gpt2) {
+                    layerNormForward(norm, mean, rstd, x, b.norm1Weight.data(), b.norm1Bias.data(), m, C);
+                    float[] qkv = new float[m * 3 * C];
+                    b.qkv.forward(workers, norm, qkv, m, 0f);
+                    q = new float[m * C];
+                    for (int i = 0; i < m; i++) {
+                        System.arraycopy(qkv, i * 3 * C, q, i * C, C);
+                        System.arraycopy(qkv, i * 3 * C + C, keys[l], (length + i) * kv, C);
+                        System.arraycopy(qkv, i * 3 * C + 2 * C, values[l], (length + i) * kv, C);
+                    }
+                } else {
+                    rmsNormForward(norm, rstd, x, b.norm1Weight.data(), m, C);
+                    q = new float[m * NH * HS];
+                    float[] k = new float[m * kv];
+                    float[] v = new float[m * kv];
+                    b.q.forward(workers, norm, q, m, 0f);
+                    b.k.forward(workers, norm, k, m, 0f);
+                    b.v.forward(workers, norm, v, m, 0f);
+                    if (cfg.qkNorm()) {
+                        rmsNormForward(q, new float[m * NH], q.clone(), b.qNormWeight.data(), m * NH, HS);
+                        rmsNormForward(k, new float[m * NKV], k.clone(), b.kNormWeight.data(), m * NKV, HS);
+                    }
+                    rotateHalf(q, 0, m, NH, HS, cos, sin, 1f); // RoPE of the new positions
+                    rotateHalf(k, 0, m, NKV, HS, cos, sin, 1f);
+                    System.arraycopy(k, 0, keys[l], length * kv, m * kv);
+                    System.arraycopy(v, 0, values[l], length * kv, m * kv);
+                }
+                attend(y, q, keys[l], values[l], m);
+                System.arraycopy(x, 0, x1, 0, m * C);
+                b.attnOut.forward(workers, y, x1, m, 1f);
+                if (gpt2) {
+                    layerNormForward(norm, mean, rstd, x1, b.norm2Weight.data(), b.norm2Bias.data(), m, C);
+                    b.fc.forward(workers, norm, h1, m, 0f);
+                    geluForward(act, h1, m * FF);
+                    System.arraycopy(x1, 0, x, 0, m * C);
+                    b.mlpOut.forward(workers, act, x, m, 1f);
+                } else {
+                    rmsNormForward(norm, rstd, x1, b.norm2Weight.data(), m, C);
+                    b.gate.forward(workers, norm, h1, m, 0f);
+                    b.up.forward(workers, norm, h2, m, 0f);
+                    swigluForward(act, h1, h2, m * FF);
+                    System.arraycopy(x1, 0, x, 0, m * C);
+                    b.down.forward(workers, act, x, m, 1f);
+                }
+            }
+            length += m;
+            float[] last = Arrays.copyOfRange(x, (m - 1) * C, m * C);
+            float[] lastNorm = new float[C];
+            if (gpt2) {
+                layerNormForward(lastNorm, new float[1], new float[1], last, finalNormWeight.data(),
+                        finalNormBias.data(), 1, C);
+            } else {
+                rmsNormForward(lastNorm, new float[1], last, finalNormWeight.data(), 1, C);
+            }
+            float[] out = new float[V];
+            Matmul.gemm(workers, false, true, 1, V, C, 1f, lastNorm, lmHead != null ? lmHead.data()
+                    : tokenEmbedding.data(), 0f, out);
+            return out;
+        }
+
+        /** {@link #attentionForward} for new row i at position length + i over cached rows 0..length + i. */
+        private void attend(float[] y, float[] q, float[] k, float[] v, int m) {
+            float scale = (float) (1.0 / Math.sqrt(HS));
+            int group = NH / NKV;
+            int kv = NKV * HS;
+            workers.forRange(m * NH, (from, to) -> {
+                float[] p = new float[length + m];
+                for (int ih = from; ih < to; ih++) {
+                    int i = ih / NH, h = ih % NH, kvh = h / group;
+                    int t = length + i;
+                    int qo = i * NH * HS + h * HS;
+                    int yo = i * NH * HS + h * HS;
+                    float max = Float.NEGATIVE_INFINITY;
+                    for (int t2 = 0; t2 <= t; t2++) {
+                        int ko = t2 * kv + kvh * HS;
+                        float dot = 0f;
+                        for (int c = 0; c < HS; c++) {
+                            dot += q[qo + c] * k[ko + c];
+                        }
+                        dot *= scale;
+                        p[t2] = dot;
+                        max = Math.max(max, dot);
+                    }
+                    float sum = 0f;
+                    for (int t2 = 0; t2 <= t; t2++) {
+                        float e = (float) Math.exp(p[t2] - max);
+                        p[t2] = e;
+                        sum += e;
+                    }
+                    float inv = 1f / sum;
+                    Arrays.fill(y, yo, yo + HS, 0f);
+                    for (int t2 = 0; t2 <= t; t2++) {
+                        float w = p[t2] * inv;
+                        int vo = t2 * kv + kvh * HS;
+                        for (int c = 0; c < HS; c++) {
+                            y[yo + c] += w * v[vo + c];
+                        }
+                    }
+                }
+            });
+        }
     }
 }
