@@ -51,15 +51,39 @@ public final class Sampler {
             }
             return best;
         }
-        // candidates by logit, largest first (ties by id), cut to top-k
-        Integer[] order = new Integer[vocab];
-        for (int v = 0; v < vocab; v++) {
-            order[v] = v;
+        if (topK == 0 && topP >= 1) {
+            // every token a candidate: no order needed, one pass for the maximum, one to draw
+            double max = Double.NEGATIVE_INFINITY;
+            for (int v = 0; v < vocab; v++) {
+                max = Math.max(max, logits[offset + v] / temperature);
+            }
+            double[] p = new double[vocab];
+            double sum = 0;
+            for (int v = 0; v < vocab; v++) {
+                p[v] = Math.exp(logits[offset + v] / temperature - max);
+                sum += p[v];
+            }
+            double u = random.nextDouble() * sum;
+            for (int v = 0; v < vocab; v++) {
+                u -= p[v];
+                if (u < 0) {
+                    return v;
+                }
+            }
+            return vocab - 1; // u landed on the rounding of the last one
         }
-        Arrays.sort(order, (a, b) -> {
-            int c = Float.compare(logits[offset + b], logits[offset + a]);
-            return c != 0 ? c : Integer.compare(a, b);
-        });
+        // candidates by logit, largest first (ties by id): each a long, the logit's order in its
+        // high half and the id in its low half, sorted as primitives (no boxing of 150k ids)
+        long[] keys = new long[vocab];
+        for (int v = 0; v < vocab; v++) {
+            int bits = Float.floatToIntBits(-logits[offset + v]);
+            keys[v] = (long) (bits ^ ((bits >> 31) & 0x7fffffff)) << 32 | v;
+        }
+        Arrays.sort(keys);
+        int[] order = new int[vocab];
+        for (int i = 0; i < vocab; i++) {
+            order[i] = (int) keys[i];
+        }
         int n = topK == 0 ? vocab : Math.min(topK, vocab);
         double max = logits[offset + order[0]] / temperature;
         double[] p = new double[n];
