@@ -22,7 +22,7 @@ public final class Distillab {
      * {@code --version} paid for.
      */
     private static final List<String> SUBCOMMANDS =
-            List.of("help", "analyze", "bench", "loss", "import", "train", "prepare", "teacher-topk", "generate");
+            List.of("help", "analyze", "bench", "loss", "import", "train", "prepare", "teacher-topk", "generate", "evaluate");
 
     private static Object subcommand(String name) {
         return switch (name) {
@@ -35,6 +35,7 @@ public final class Distillab {
             case "prepare" -> new io.distillab.cli.prepare.PrepareCommand();
             case "teacher-topk" -> new io.distillab.cli.prepare.TeacherTopKCommand();
             case "generate" -> new io.distillab.cli.generate.GenerateCommand();
+            case "evaluate" -> new io.distillab.cli.generate.EvaluateCommand();
             default -> throw new IllegalArgumentException(name);
         };
     }

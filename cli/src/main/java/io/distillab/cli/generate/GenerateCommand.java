@@ -8,16 +8,15 @@ import io.distillab.training.data.Tokenizer;
 import io.distillab.training.data.TrajectoryRenderer;
 import io.distillab.training.generate.Generator;
 import io.distillab.training.generate.Sampler;
+import io.distillab.training.generate.TurnWriter;
 import io.distillab.training.model.CausalLm;
 import io.distillab.training.model.HfCheckpoints;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -31,9 +30,6 @@ import picocli.CommandLine.Spec;
             "it; the teacher's turn is printed first), with a student checkpoint: greedy by default, or sampled.",
             "For looking at what a student does, on the CPU (with a key/value cache), one sequence at a time."})
 public final class GenerateCommand implements Callable<Integer> {
-    /** The plain form's next message header: the assistant's turn is over. */
-    private static final String PLAIN_NEXT_MESSAGE = "\n### ";
-
     @Spec
     CommandSpec spec;
 
@@ -105,71 +101,42 @@ public final class GenerateCommand implements Callable<Integer> {
             t = trajectory();
             text = new TrajectoryRenderer(tok).prompt(t, turn);
         }
-        int[] ids = tok.encode(text).ids();
-        int vocab = Math.min(tok.vocabSize(), model.config().vocabSize());
-        for (int id : ids) {
-            if (id >= vocab) {
-                throw new DataException("the prompt's token " + id + " is past the vocabulary the student and tokenizer"
-                        + " share (" + vocab + "): is " + tok.name() + " the student's tokenizer?");
-            }
-        }
-        int context = model.config().maxPositions();
-        int room = Math.min(maxTokens, context / 2);
-        if (ids.length > context - room) {
-            // the start of a long trajectory (its system prompt) gives way to its latest messages
-            err.printf(Locale.ROOT, "distillab: the prompt's %d tokens are cut to their last %d (the student's context"
-                    + " is %d positions; %d are left for the answer)%n", ids.length, context - room, context, room);
-            ids = java.util.Arrays.copyOfRange(ids, ids.length - (context - room), ids.length);
-        }
-        boolean plainTurn = t != null && tok.chatTemplate() == null;
-        if (t != null) {
-            out.println("### teacher (" + data.getFileName() + " record " + record + ", assistant turn " + turn + ")");
-            out.print(TrajectoryRenderer.plainTurn(t, turn));
-            out.println("### student");
-            out.flush();
-        }
-        Set<Integer> stops = new HashSet<>();
-        for (String special : tok.specialTokens()) {
-            int[] s = tok.encode(special).ids();
-            if (s.length == 1) {
-                stops.add(s[0]);
-            }
-        }
-        List<Integer> generated = new ArrayList<>();
-        StringBuilder shown = new StringBuilder();
-        boolean[] endOfTurn = {false};
-        boolean plain = plainTurn;
+        TurnWriter writer = new TurnWriter(model, tok, t != null && tok.chatTemplate() == null);
+        boolean[] started = {false};
+        Trajectory teacher = t;
         long t0 = System.nanoTime();
-        Generator.Result r;
-        try {
-            r = Generator.generate(model, ids, maxTokens, vocab, sampler,
-                    token -> stops.contains(token) || endOfTurn[0], token -> {
-                        generated.add(token);
-                        String now = tok.decode(generated.stream().mapToInt(Integer::intValue).toArray());
-                        if (plain && now.contains(PLAIN_NEXT_MESSAGE)) {
-                            now = now.substring(0, now.indexOf(PLAIN_NEXT_MESSAGE) + 1);
-                            endOfTurn[0] = true;
-                        }
-                        // a token may end inside a character: wait for the rest of its bytes
-                        if (now.startsWith(shown.toString()) && !now.endsWith("\uFFFD")) {
-                            out.print(now.substring(shown.length()));
-                            out.flush();
-                            shown.setLength(0);
-                            shown.append(now);
-                        }
-                    });
-        } catch (IllegalArgumentException e) {
-            throw new DataException(e.getMessage());
+        TurnWriter.Written w = writer.write(text, maxTokens, sampler, piece -> {
+            if (!started[0]) { // the prompt is accepted: the teacher's turn first
+                started[0] = true;
+                header(out, teacher);
+            }
+            out.print(piece);
+            out.flush();
+        });
+        if (!started[0]) {
+            header(out, teacher);
         }
         out.println();
         out.flush();
         double seconds = (System.nanoTime() - t0) / 1e9;
-        String why = endOfTurn[0] || r.stop() == Generator.Stop.STOP_TOKEN ? "end of turn"
-                : r.stop() == Generator.Stop.MAX_TOKENS ? "--max-tokens " + maxTokens : "the model's context is full";
+        if (w.cut() > 0) {
+            err.printf(Locale.ROOT, "distillab: the prompt's first %d tokens were cut to fit the student's context of %d"
+                    + " positions%n", w.cut(), model.config().maxPositions());
+        }
+        String why = w.stop() == Generator.Stop.STOP_TOKEN ? "end of turn"
+                : w.stop() == Generator.Stop.MAX_TOKENS ? "--max-tokens " + maxTokens : "the model's context is full";
         err.printf(Locale.ROOT, "distillab: %d tokens after a prompt of %d in %.2f s (%.1f tok/s); stopped at %s%n",
-                r.tokens().length, ids.length, seconds, r.tokens().length / seconds, why);
+                w.tokens(), w.prompt(), seconds, w.tokens() / seconds, why);
         err.flush();
         return 0;
+    }
+
+    private void header(PrintWriter out, Trajectory t) {
+        if (t != null) {
+            out.println("### teacher (" + data.getFileName() + " record " + record + ", assistant turn " + turn + ")");
+            out.print(TrajectoryRenderer.plainTurn(t, turn));
+            out.println("### student");
+        }
     }
 
     private Trajectory trajectory() {
@@ -184,7 +151,7 @@ public final class GenerateCommand implements Callable<Integer> {
         return all.get(record);
     }
 
-    private static String tokenizerOf(Path student) {
+    static String tokenizerOf(Path student) {
         if (!Files.isRegularFile(student.resolve("tokenizer.json"))) {
             throw new DataException("--tokenizer: the student " + student + " has no tokenizer.json; give --tokenizer DIR or gpt2");
         }

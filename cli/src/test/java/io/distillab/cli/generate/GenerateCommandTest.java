@@ -63,7 +63,43 @@ class GenerateCommandTest {
         assertTrue(r.out().startsWith("### teacher (gpt-4o-airline.json record 1, assistant turn 2)\n" + teacher
                 + "### student\n"), r.out());
         // a tau-bench prompt (its policy document) is longer than the tiny model's 256 positions
-        assertTrue(r.err().contains("are cut to their last 252 (the student's context is 256 positions; 4 are left"), r.err());
+        assertTrue(r.err().matches("(?s)distillab: the prompt's first \\d+ tokens were cut to fit the student's context"
+                + " of 256 positions\ndistillab: 4 tokens after a prompt of 252 in .*"), r.err());
+    }
+
+    /** A student trained on one short trajectory until it knows it, asked for each of its turns. */
+    @Test
+    void evaluateSetsAStudentsTurnsBesideTheTeachers() throws Exception {
+        Path chat = dir.resolve("chat.jsonl");
+        java.nio.file.Files.writeString(chat, "{\"model\":\"m\",\"task\":\"t\",\"trial\":0,\"reward\":1,\"messages\":["
+                + "{\"role\":\"user\",\"content\":\"Book me a flight to Paris.\"},"
+                + "{\"role\":\"assistant\",\"content\":\"\",\"tool_calls\":[{\"id\":\"c1\",\"type\":\"function\","
+                + "\"function\":{\"name\":\"search\",\"arguments\":\"{\\\"to\\\":\\\"CDG\\\"}\"}}]},"
+                + "{\"role\":\"tool\",\"tool_call_id\":\"c1\",\"content\":\"AF123 at 9:00\"},"
+                + "{\"role\":\"assistant\",\"content\":\"AF123 leaves at 9:00.\"}]}\n");
+        Path config = dir.resolve("tiny.json");
+        java.nio.file.Files.writeString(config, "{\"model_type\": \"gpt2\", \"vocab_size\": 50257, \"n_embd\": 32,"
+                + " \"n_layer\": 1, \"n_head\": 2, \"n_positions\": 64}");
+        Path run = dir.resolve("run");
+        CliRun trained = CliRun.of("train", "--data", chat.toString(), "--tokenizer", "gpt2", "--student", config.toString(),
+                "--preset", "sft", "--steps", "150", "--batch-size", "1", "--context", "64", "--lr", "1e-2", "--warmup", "1",
+                "--threads", "1", "--out", run.toString());
+        assertEquals(0, trained.code(), trained.err());
+        Path json = dir.resolve("evaluation.json");
+        CliRun r = CliRun.of("evaluate", "--student", run.resolve("final").toString(), "--tokenizer", "gpt2", "--data",
+                chat.toString(), "--threads", "1", "--json", json.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("1                   2   100.0%     100.0%       100.0%"), r.out());
+        var report = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.toFile());
+        assertEquals(2, report.get("per_turn").size());
+        assertEquals("search", report.get("per_turn").get(0).get("student_tool").asText());
+        assertTrue(r.err().contains("evaluate: record 0 turn 1: teacher calls search, student calls search"), r.err());
+
+        // the same student before training: random text, no call
+        CliRun before = CliRun.of("evaluate", "--student", student.toString(), "--tokenizer", "gpt2", "--data",
+                chat.toString(), "--max-tokens", "8", "--threads", "1");
+        assertEquals(0, before.code(), before.err());
+        assertTrue(before.out().contains("  0.0%"), before.out());
     }
 
     @Test
