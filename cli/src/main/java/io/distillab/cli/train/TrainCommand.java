@@ -205,6 +205,12 @@ public final class TrainCommand implements Callable<Integer> {
                 prepared = null;
             }
             err.println("distillab: trained " + result.lastStep() + " steps; final model in " + result.finalDir());
+            if (progress.firstEval != null) {
+                err.printf(Locale.ROOT, "distillab: held-out loss %.4f after step %d, %.4f after step %d; lowest %.4f"
+                                + " after step %d%s%n", progress.firstEval.loss(), progress.firstEval.step(),
+                        progress.lastEval.loss(), progress.lastEval.step(), progress.bestEval.loss(),
+                        progress.bestEval.step(), keepBest ? " (its weights in " + out.resolve("best") + ")" : "");
+            }
             err.flush();
             return ExitCodes.OK;
         } catch (InvalidTrainingInputException | ModelFormatException | DataException e) {
@@ -441,6 +447,8 @@ public final class TrainCommand implements Callable<Integer> {
         private final long steps;
         private final long started = System.nanoTime();
         private long firstStep = -1;
+        /** The first, the latest and the lowest evaluation of the held-out rows this run reported. */
+        EvalMetrics firstEval, lastEval, bestEval;
 
         Progress(PrintWriter err, long steps) {
             this.err = err;
@@ -467,6 +475,9 @@ public final class TrainCommand implements Callable<Integer> {
 
         @Override
         public void onEval(EvalMetrics e) {
+            firstEval = firstEval == null ? e : firstEval;
+            lastEval = e;
+            bestEval = bestEval == null || e.loss() < bestEval.loss() ? e : bestEval;
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "held-out after step %d: loss %.4f",
                     e.step(), e.loss()));
             for (SpanType k : SpanType.values()) {

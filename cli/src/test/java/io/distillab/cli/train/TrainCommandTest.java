@@ -116,6 +116,8 @@ class TrainCommandTest {
                 + "\"tokens\": \\d+, \"spans\": \\{\"reason\": \\{\"kl\": 0.0, \"ce\": [^}]+\\}, .*\\}\\}"), lines.get(1));
         assertEquals(3, Files.readAllLines(dir.resolve("out/metrics.jsonl")).size(), "held-out lines stay out of metrics.jsonl");
         assertTrue(r.err().contains("distillab: best/ now holds the weights after step 0 (held-out loss "), r.err());
+        assertTrue(r.err().matches("(?s).*\\ndistillab: held-out loss [0-9.]+ after step 0, [0-9.]+ after step 3; lowest"
+                + " [0-9.]+ after step \\d \\(its weights in .*best\\)\\n"), r.err());
         assertTrue(Files.isRegularFile(dir.resolve("out/best/model.safetensors")));
         assertTrue(lines.contains(Files.readString(dir.resolve("out/best/eval.json")).strip()),
                 "best/eval.json is one of the evaluations");

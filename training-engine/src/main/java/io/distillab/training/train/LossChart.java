@@ -10,8 +10,9 @@ import java.util.function.ToDoubleFunction;
  * {@code loss.svg}: a self-contained SVG of a run's curves for a person to look at. The top panel
  * holds loss, kl and ce (SPEC 6's weighted sums) and, when rows are held out, the held-out loss as
  * dots joined by a line; the bottom one the unweighted per-span means of the training batches, KL
- * dashed and CE solid, one colour per span type (series that are 0 throughout are left out). Both
- * panels share the step axis; each has its own value axis from 0.
+ * dashed and CE solid, one colour per span type, and the held-out rows' means as dots of the same
+ * colours (series that are 0 throughout are left out). Both panels share the step axis; each has
+ * its own value axis from 0.
  */
 public final class LossChart {
     private static final int WIDTH = 1000;
@@ -76,6 +77,22 @@ public final class LossChart {
                 }
             }
         }
+        for (SpanType k : SpanType.values()) { // the held-out means: dots of the span's colour
+            int code = k.code();
+            for (boolean isKl : new boolean[] {true, false}) {
+                long[] x = new long[evals.size()];
+                double[] y = new double[evals.size()];
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = evals.get(i).step();
+                    y[i] = isKl ? evals.get(i).spanKl()[code] : evals.get(i).spanCe()[code];
+                }
+                Curve c = new Curve("held-out " + k.key() + (isKl ? " KL" : " CE"), SPAN_COLOURS[code], isKl, 1, true,
+                        x, y);
+                if (x.length > 0 && !c.allZero()) {
+                    spans.add(c);
+                }
+            }
+        }
         StringBuilder svg = new StringBuilder(64 * 1024);
         svg.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(WIDTH).append("\" height=\"")
                 .append(HEIGHT).append("\" viewBox=\"0 0 ").append(WIDTH).append(' ').append(HEIGHT)
@@ -96,7 +113,7 @@ public final class LossChart {
             lastStep = 1;
         }
         panel(svg, totals, "loss, kl, ce", 50, 300, firstStep, lastStep, false);
-        panel(svg, spans, "per span (unweighted means)", 380, 620, firstStep, lastStep, true);
+        panel(svg, spans, "per span (unweighted means; dots: held-out)", 380, 620, firstStep, lastStep, true);
         return svg.append("</svg>\n").toString();
     }
 

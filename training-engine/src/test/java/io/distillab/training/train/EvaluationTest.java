@@ -1,6 +1,7 @@
 package io.distillab.training.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -174,6 +175,9 @@ class EvaluationTest {
                 new TinyRuns.Recorder(), () -> false);
         String svg = Files.readString(out.resolve("loss.svg"));
         assertTrue(svg.contains(">held-out loss</text>"));
-        assertEquals(3, svg.split("<circle ", -1).length - 1, "steps 0, 2 and 4");
+        // SFT: the loss, and the reason and action CE of the held-out rows (KL and the other spans are 0)
+        assertTrue(svg.contains(">held-out reason CE</text>") && svg.contains(">held-out action CE</text>"));
+        assertFalse(svg.contains(">held-out reason KL</text>") || svg.contains(">held-out observation CE</text>"));
+        assertEquals(3 * 3, svg.split("<circle ", -1).length - 1, "three curves at steps 0, 2 and 4");
     }
 }
