@@ -40,25 +40,38 @@ public final class Generator {
             throw new IllegalArgumentException("the prompt's " + prompt.length + " tokens fill the model's context of "
                     + context + " positions");
         }
-        int use = Math.min(vocab, model.config().vocabSize());
-        int[] tokens = Arrays.copyOf(prompt, prompt.length + maxNew);
-        int n = prompt.length;
         CausalLm.Session session = model.session();
-        float[] logits = session.append(prompt);
-        while (n - prompt.length < maxNew) {
+        return generate(session, session.append(prompt), context, maxNew, Math.min(vocab, model.config().vocabSize()),
+                sampler, stop, onToken);
+    }
+
+    /**
+     * Continues a session whose last append gave {@code logits}: each new token but the last is
+     * appended to it (the last one's logits are not needed), so that afterwards the session holds
+     * the prompt and all of the text except its final token.
+     *
+     * @param vocab the entries of the logits that may be drawn
+     */
+    public static Result generate(CausalLm.Session session, float[] logits, int context, int maxNew, int vocab,
+                                  Sampler sampler, IntPredicate stop, IntConsumer onToken) {
+        int[] text = new int[maxNew];
+        int written = 0;
+        int n = session.length();
+        while (written < maxNew) {
             if (n >= context) {
-                return new Result(Arrays.copyOfRange(tokens, prompt.length, n), Stop.CONTEXT);
+                return new Result(Arrays.copyOf(text, written), Stop.CONTEXT);
             }
-            int next = sampler.next(logits, 0, use);
-            tokens[n++] = next;
+            int next = sampler.next(logits, 0, vocab);
+            text[written++] = next;
+            n++;
             onToken.accept(next);
             if (stop.test(next)) {
-                return new Result(Arrays.copyOfRange(tokens, prompt.length, n), Stop.STOP_TOKEN);
+                return new Result(Arrays.copyOf(text, written), Stop.STOP_TOKEN);
             }
-            if (n - prompt.length < maxNew && n < context) {
+            if (written < maxNew && n < context) {
                 logits = session.append(new int[] {next});
             }
         }
-        return new Result(Arrays.copyOfRange(tokens, prompt.length, n), Stop.MAX_TOKENS);
+        return new Result(Arrays.copyOf(text, written), Stop.MAX_TOKENS);
     }
 }

@@ -16,6 +16,11 @@ import java.util.function.Consumer;
  * the budget, the context, or, with {@code plainTurns}, the plain form's next message header
  * ({@code \n### }), which ends an assistant's turn there. The text is given as it grows, without
  * the special tokens and the next header.
+ *
+ * <p>One writer keeps its model session from call to call: a prompt that starts with the tokens of
+ * the previous prompt (the next turn of the same trajectory) reuses their cached keys and values
+ * and runs the model over the rest only, so evaluating every turn of a trajectory costs about one
+ * pass over it instead of one per turn.
  */
 public final class TurnWriter {
     static final String PLAIN_NEXT_MESSAGE = "\n### ";
@@ -24,15 +29,19 @@ public final class TurnWriter {
     private final Tokenizer tokenizer;
     private final boolean plainTurns;
     private final Set<Integer> stops = new HashSet<>();
+    private CausalLm.Session session;
+    /** The tokens the session holds. */
+    private int[] held = new int[0];
 
     /**
      * @param written  the text
      * @param prompt   the prompt's tokens
      * @param cut      tokens dropped from the prompt's start to fit the context (0: none)
+     * @param reused   prompt tokens whose keys and values the previous call had left in the session
      * @param tokens   tokens generated
      * @param stop     why it ended ({@code STOP_TOKEN} also for the plain form's next header)
      */
-    public record Written(String written, int prompt, int cut, int tokens, Generator.Stop stop) {
+    public record Written(String written, int prompt, int cut, int reused, int tokens, Generator.Stop stop) {
     }
 
     public TurnWriter(CausalLm model, Tokenizer tokenizer, boolean plainTurns) {
@@ -66,18 +75,37 @@ public final class TurnWriter {
         if (cut > 0) {
             ids = Arrays.copyOfRange(ids, cut, ids.length); // the latest messages matter most
         }
+        if (ids.length == 0) {
+            throw new IllegalArgumentException("the prompt has no tokens");
+        }
+        if (session == null) {
+            session = model.session();
+        }
+        int common = 0;
+        while (common < Math.min(held.length, ids.length) && held[common] == ids[common]) {
+            common++;
+        }
+        common = Math.min(common, ids.length - 1); // the last prompt token gives the logits
+        session.truncate(common);
+        float[] logits = session.append(Arrays.copyOfRange(ids, common, ids.length));
         List<Integer> out = new ArrayList<>();
+        List<Integer> all = new ArrayList<>();
         StringBuilder shown = new StringBuilder();
         boolean[] endOfTurn = {false};
-        Generator.Result r = Generator.generate(model, ids, maxTokens, vocab, sampler,
+        Generator.Result r = Generator.generate(session, logits, context, maxTokens, vocab, sampler,
                 token -> stops.contains(token) || endOfTurn[0], token -> {
+                    all.add(token);
                     if (!stops.contains(token)) {
                         out.add(token);
                         show(text(out, endOfTurn), shown, onText, endOfTurn[0]);
                     }
                 });
         show(text(out, endOfTurn), shown, onText, true);
-        return new Written(shown.toString(), ids.length, cut, r.tokens().length,
+        held = Arrays.copyOf(ids, session.length());
+        for (int i = ids.length; i < held.length; i++) {
+            held[i] = all.get(i - ids.length);
+        }
+        return new Written(shown.toString(), ids.length, cut, common, r.tokens().length,
                 endOfTurn[0] ? Generator.Stop.STOP_TOKEN : r.stop());
     }
 

@@ -48,6 +48,9 @@ public interface CausalLm {
 
         /** Positions fed so far. */
         int length();
+
+        /** Forgets every position from {@code length} on, so that another continuation can follow. */
+        void truncate(int length);
     }
 
     /**
@@ -70,6 +73,14 @@ public interface CausalLm {
             @Override
             public int length() {
                 return sequence.length;
+            }
+
+            @Override
+            public void truncate(int length) {
+                if (length < 0 || length > sequence.length) {
+                    throw new IllegalArgumentException("cannot truncate " + sequence.length + " positions to " + length);
+                }
+                sequence = java.util.Arrays.copyOf(sequence, length);
             }
         };
     }

@@ -1239,6 +1239,15 @@ public final class TransformerLm implements CausalLm {
             return length;
         }
 
+        /** The cached rows past {@code length} are simply overwritten by the next append. */
+        @Override
+        public void truncate(int length) {
+            if (length < 0 || length > this.length) {
+                throw new IllegalArgumentException("cannot truncate " + this.length + " positions to " + length);
+            }
+            this.length = length;
+        }
+
         @Override
         public float[] append(int[] newTokens) {
             int m = newTokens.length;
