@@ -46,8 +46,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code distillab analyze}: AGS (and optionally GED) between the models of some trajectory files. */
 @Command(name = "analyze", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"How much the tool-use behaviour of agents echoes each other: AGS (S_node, S_seq, S_dep),",
-            "optionally GED, for every pair of models (or each model against a reference)."})
+        description = {"How much the tool-use behaviour of agents echoes each other.",
+            "AGS (S_node, S_seq, S_dep), optionally GED and RPS, for every pair of models (or each model",
+            "against a reference)."})
 public final class AnalyzeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -29,9 +29,10 @@ import picocli.CommandLine.Spec;
 
 /** {@code distillab evaluate}: next-action agreement of a student with its teacher, teacher forced. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
-        description = {"How often a student does what its teacher did, turn by turn: at every assistant turn of the",
-            "trajectories the student gets the teacher's conversation so far and writes the turn greedily; it is",
-            "compared with the teacher's (act or answer, first tool, first tool with its arguments)."})
+        description = {"Next-action agreement of a student with its teacher, turn by turn.",
+            "At every assistant turn of the trajectories the student gets the teacher's conversation so far and",
+            "writes the turn greedily; it is compared with the teacher's (act or answer, first tool, first tool",
+            "with its arguments)."})
 public final class EvaluateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -26,7 +26,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code distillab generate}: what a student writes after a prompt, or at a trajectory's assistant turn. */
 @Command(name = "generate", mixinStandardHelpOptions = true,
-        description = {"Continues a prompt, or a trajectory at one of its assistant turns (rendered as training renders",
+        description = {"What a student writes after a prompt or at a trajectory's assistant turn.",
+            "Continues a prompt, or a trajectory at one of its assistant turns (rendered as training renders",
             "it; the teacher's turn is printed first), with a student checkpoint: greedy by default, or sampled.",
             "For looking at what a student does, on the CPU (with a key/value cache), one sequence at a time."})
 public final class GenerateCommand implements Callable<Integer> {

@@ -16,9 +16,10 @@ import picocli.CommandLine.Spec;
 
 /** {@code distillab prepare}: trajectories to training rows (SPEC section 7). */
 @Command(name = "prepare", mixinStandardHelpOptions = true,
-        description = {"Renders trajectories with the student's chat template, types every token (REASON, ACTION,",
-            "OBSERVATION, OTHER), cuts and packs them into rows: tokens.npy, spans.npy, positions.npy,",
-            "complexity.npy and prepare.json in --out."})
+        description = {"Turns trajectories into typed training rows.",
+            "Renders them with the student's chat template, types every token (REASON, ACTION, OBSERVATION,",
+            "OTHER), cuts and packs them into rows: tokens.npy, spans.npy, positions.npy, complexity.npy and",
+            "prepare.json in --out."})
 public final class PrepareCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

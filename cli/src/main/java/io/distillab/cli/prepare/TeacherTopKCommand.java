@@ -17,8 +17,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code distillab teacher-topk}: a teacher's top-k next-token log-probabilities over prepared rows. */
 @Command(name = "teacher-topk", mixinStandardHelpOptions = true,
-        description = {"Runs a teacher checkpoint forward over a prepared folder and writes its top-k next tokens and",
-            "log-probabilities per position, IDX.npy (int32) and LOGP.npy (float32) [rows, L, k], for train --teacher-topk."})
+        description = {"Stores a teacher's top-k next tokens for train --teacher-topk.",
+            "Runs a teacher checkpoint forward over a prepared folder and writes its top-k next tokens and",
+            "log-probabilities per position, IDX.npy (int32) and LOGP.npy (float32) [rows, L, k]."})
 public final class TeacherTopKCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
