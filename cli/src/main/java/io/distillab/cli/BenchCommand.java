@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
             io.distillab.cli.bench.BenchAnalyzeCommand.class, io.distillab.cli.bench.BenchGedCommand.class,
             io.distillab.cli.loss.BenchLossCommand.class, io.distillab.cli.bench.BenchGemmCommand.class,
             io.distillab.cli.bench.BenchTrainCommand.class, io.distillab.cli.bench.BenchGpuTrainCommand.class,
-            io.distillab.cli.prepare.BenchPrepareCommand.class, io.distillab.cli.bench.BenchLoadCommand.class})
+            io.distillab.cli.prepare.BenchPrepareCommand.class, io.distillab.cli.bench.BenchLoadCommand.class,
+            io.distillab.cli.bench.BenchEvaluateCommand.class})
 public final class BenchCommand {
 }

@@ -189,7 +189,7 @@ public final class BenchCliCommand implements Callable<Integer> {
         }
     }
 
-    private static String loadAverage() {
+    static String loadAverage() {
         try {
             String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
             return f[0] + " " + f[1] + " " + f[2];

@@ -35,14 +35,34 @@ public final class TurnEvaluation {
     public record Summary(List<Turn> turns, double decision, double tool, double arguments, int teacherActions) {
     }
 
+    private final CausalLm model;
+    private final Tokenizer tokenizer;
     private final TrajectoryRenderer renderer;
-    private final TurnWriter writer;
+    private final boolean reusePrompts;
     private final int maxTokens;
+    private TurnWriter writer;
+    private long promptTokens;
+    private long reusedTokens;
 
     public TurnEvaluation(CausalLm model, Tokenizer tokenizer, int maxTokens) {
+        this(model, tokenizer, maxTokens, true);
+    }
+
+    /**
+     * @param reusePrompts false: every turn starts a new model session (no key/value cache shared
+     *                     between the turns of a trajectory), for {@code distillab bench evaluate}
+     */
+    public TurnEvaluation(CausalLm model, Tokenizer tokenizer, int maxTokens, boolean reusePrompts) {
+        this.model = model;
+        this.tokenizer = tokenizer;
         this.renderer = new TrajectoryRenderer(tokenizer);
-        this.writer = new TurnWriter(model, tokenizer, tokenizer.chatTemplate() == null);
+        this.reusePrompts = reusePrompts;
         this.maxTokens = maxTokens;
+    }
+
+    /** Prompt tokens of the turns evaluated so far, and how many of them came from the cache. */
+    public long[] promptTokens() {
+        return new long[] {promptTokens, reusedTokens};
     }
 
     /** Evaluates every assistant turn of the trajectories; {@code progress} hears of each turn. */
@@ -93,6 +113,12 @@ public final class TurnEvaluation {
 
     /** Greedy text after the prompt, to the end of the turn. */
     private String write(String prompt) {
-        return writer.write(prompt, maxTokens, Sampler.greedy(), text -> { }).written();
+        if (writer == null || !reusePrompts) {
+            writer = new TurnWriter(model, tokenizer, tokenizer.chatTemplate() == null);
+        }
+        TurnWriter.Written w = writer.write(prompt, maxTokens, Sampler.greedy(), text -> { });
+        promptTokens += w.prompt();
+        reusedTokens += w.reused();
+        return w.written();
     }
 }
