@@ -8,11 +8,9 @@ import io.distillab.cli.AtomicFiles;
 import io.distillab.core.importer.TrajectoryFormat;
 import io.distillab.core.importer.TrajectoryImporter;
 import io.distillab.core.trajectory.Trajectory;
-import io.distillab.training.data.DataException;
 import io.distillab.training.data.Tokenizer;
 import io.distillab.training.generate.TurnEvaluation;
 import io.distillab.training.model.CausalLm;
-import io.distillab.training.model.HfCheckpoints;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -22,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -37,11 +36,8 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--student", required = true, paramLabel = "DIR", description = "A checkpoint folder (HF layout).")
-    Path student;
-
-    @Option(names = "--tokenizer", paramLabel = "DIR|gpt2", description = "Tokenizer (default: the student's folder).")
-    String tokenizer;
+    @Mixin
+    StudentCheckpoint checkpoint;
 
     @Option(names = "--data", required = true, paramLabel = "FILE", description = "The teacher's trajectories.")
     Path data;
@@ -58,19 +54,13 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "OUT", description = "Write the summary and every turn as JSON.")
     Path json;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Threads (default: the processors).")
-    Integer threads;
-
     @Override
     public Integer call() throws IOException {
         if (limit < 1 || maxTokens < 1) {
             throw new ParameterException(spec.commandLine(), "--limit and --max-tokens must be at least 1");
         }
-        if (!Files.isDirectory(student)) {
-            throw new DataException("--student " + student + ": not a checkpoint folder");
-        }
-        Tokenizer tok = Tokenizer.load(tokenizer != null ? tokenizer : GenerateCommand.tokenizerOf(student));
-        CausalLm model = HfCheckpoints.load(student, threads != null ? threads : Runtime.getRuntime().availableProcessors());
+        CausalLm model = checkpoint.model();
+        Tokenizer tok = checkpoint.tokenizer();
         List<Trajectory> all = new ArrayList<>();
         TrajectoryImporter.importPath(data, format == null ? null : TrajectoryFormat.fromName(format), null, t -> {
             if (all.size() < limit) {
@@ -95,7 +85,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         if (json != null) {
             ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
             ObjectNode o = mapper.createObjectNode();
-            o.put("student", student.toString()).put("data", data.toString()).put("trajectories", all.size())
+            o.put("student", checkpoint.folder().toString()).put("data", data.toString()).put("trajectories", all.size())
                     .put("turns", s.turns().size()).put("teacher_actions", s.teacherActions());
             number(o, "decision", s.decision());
             number(o, "tool", s.tool());

@@ -10,15 +10,14 @@ import io.distillab.training.generate.Generator;
 import io.distillab.training.generate.Sampler;
 import io.distillab.training.generate.TurnWriter;
 import io.distillab.training.model.CausalLm;
-import io.distillab.training.model.HfCheckpoints;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -34,11 +33,8 @@ public final class GenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--student", required = true, paramLabel = "DIR", description = "A checkpoint folder (HF layout).")
-    Path student;
-
-    @Option(names = "--tokenizer", paramLabel = "DIR|gpt2", description = "Tokenizer (default: the student's folder).")
-    String tokenizer;
+    @Mixin
+    StudentCheckpoint checkpoint;
 
     @Option(names = "--prompt", paramLabel = "TEXT", description = "The text to continue, as it is (no chat template).")
     String prompt;
@@ -71,9 +67,6 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Seed of the sampling (default 0).")
     long seed;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Threads (default: the processors).")
-    Integer threads;
-
     @Override
     public Integer call() {
         if ((prompt == null) == (data == null)) {
@@ -88,11 +81,8 @@ public final class GenerateCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--temperature/--top-k/--top-p: " + e.getMessage());
         }
-        if (!Files.isDirectory(student)) {
-            throw new DataException("--student " + student + ": not a checkpoint folder");
-        }
-        Tokenizer tok = Tokenizer.load(tokenizer != null ? tokenizer : tokenizerOf(student));
-        CausalLm model = HfCheckpoints.load(student, threads != null ? threads : Runtime.getRuntime().availableProcessors());
+        CausalLm model = checkpoint.model();
+        Tokenizer tok = checkpoint.tokenizer();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
 
@@ -150,12 +140,5 @@ public final class GenerateCommand implements Callable<Integer> {
             throw new DataException(data + ": no record " + record + " (it has " + all.size() + " trajectories)");
         }
         return all.get(record);
-    }
-
-    static String tokenizerOf(Path student) {
-        if (!Files.isRegularFile(student.resolve("tokenizer.json"))) {
-            throw new DataException("--tokenizer: the student " + student + " has no tokenizer.json; give --tokenizer DIR or gpt2");
-        }
-        return student.toString();
     }
 }
